@@ -1,0 +1,305 @@
+// Package sim is what the three sandbox simulators share: the /_sim admin surface (request
+// counts by route, reset, fault injection), token issuing and checking, and mounting under a
+// path prefix. Each simulator implements only its own upstream's contract on a *http.ServeMux;
+// this package must not know any vendor's paths or bodies.
+package sim
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Faults is the injected-failure setting of one simulator. Every field is optional; the zero
+// value is no fault. POST /_sim/faults replaces the whole setting.
+type Faults struct {
+	LatencyMS     int     `json:"latency_ms,omitempty"`
+	ErrorRate     float64 `json:"error_rate,omitempty"`
+	ErrorStatus   int     `json:"error_status,omitempty"`
+	RetryAfterS   int     `json:"retry_after_s,omitempty"`
+	MaxConcurrent int     `json:"max_concurrent,omitempty"`
+	Down          bool    `json:"down,omitempty"`
+}
+
+func (f Faults) validate() error {
+	switch {
+	case f.LatencyMS < 0:
+		return fmt.Errorf("latency_ms must be >= 0")
+	case f.ErrorRate < 0 || f.ErrorRate > 1:
+		return fmt.Errorf("error_rate must be between 0 and 1")
+	case f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599):
+		return fmt.Errorf("error_status must be a 4xx or 5xx status")
+	case f.RetryAfterS < 0:
+		return fmt.Errorf("retry_after_s must be >= 0")
+	case f.MaxConcurrent < 0:
+		return fmt.Errorf("max_concurrent must be >= 0")
+	}
+	return nil
+}
+
+// FaultKind says which failure a simulator must render in its upstream's own error shape.
+type FaultKind int
+
+const (
+	FaultUnavailable FaultKind = iota // "down", or an injected 5xx / other status
+	FaultRateLimited                  // an injected 429
+	FaultConcurrency                  // more requests in flight than max_concurrent
+)
+
+// Fault is one injected failure.
+type Fault struct {
+	Kind       FaultKind
+	Status     int
+	RetryAfter int // seconds; 0 = no Retry-After header
+}
+
+// Upstream is what a simulator gives the Server.
+type Upstream interface {
+	// Reset puts the store back to its seed.
+	Reset()
+	// WriteFault answers with the upstream's own error body for f (and Retry-After if set).
+	WriteFault(w http.ResponseWriter, r *http.Request, f Fault)
+}
+
+// Options tune a Server.
+type Options struct {
+	// Latency is added to every contract request, before any injected latency.
+	Latency time.Duration
+	// Tokens, when set, adds POST /_sim/tokens/revoke so tests can force a token refresh.
+	Tokens *Tokens
+}
+
+// Stats is the body of GET /_sim/stats.
+type Stats struct {
+	Requests int64            `json:"requests"`
+	Routes   map[string]int64 `json:"routes"`
+}
+
+// Server wraps a simulator's routes with counting, faults and the admin surface.
+type Server struct {
+	routes  *http.ServeMux
+	up      Upstream
+	latency time.Duration
+	tokens  *Tokens
+
+	inflight atomic.Int64
+
+	mu     sync.Mutex
+	faults Faults
+	total  int64
+	counts map[string]int64
+	rng    *rand.Rand
+}
+
+// NewServer returns the handler that serves routes behind the admin surface.
+func NewServer(routes *http.ServeMux, up Upstream, opts Options) *Server {
+	return &Server{
+		routes:  routes,
+		up:      up,
+		latency: opts.Latency,
+		tokens:  opts.Tokens,
+		counts:  map[string]int64{},
+		rng:     rand.New(rand.NewPCG(1, 2)),
+	}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.admin(w, r)
+		return
+	}
+	_, pattern := s.routes.Handler(r)
+	if pattern == "" {
+		pattern = "UNMATCHED"
+	}
+
+	s.mu.Lock()
+	s.total++
+	s.counts[pattern]++
+	f := s.faults
+	fail := f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate
+	s.mu.Unlock()
+
+	if f.Down {
+		s.up.WriteFault(w, r, Fault{Kind: FaultUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: f.RetryAfterS})
+		return
+	}
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	if f.MaxConcurrent > 0 && n > int64(f.MaxConcurrent) {
+		s.up.WriteFault(w, r, Fault{Kind: FaultConcurrency, Status: http.StatusTooManyRequests, RetryAfter: f.RetryAfterS})
+		return
+	}
+	if d := s.latency + time.Duration(f.LatencyMS)*time.Millisecond; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if fail {
+		status := f.ErrorStatus
+		if status == 0 {
+			status = http.StatusServiceUnavailable
+		}
+		kind := FaultUnavailable
+		if status == http.StatusTooManyRequests {
+			kind = FaultRateLimited
+		}
+		s.up.WriteFault(w, r, Fault{Kind: kind, Status: status, RetryAfter: f.RetryAfterS})
+		return
+	}
+	s.routes.ServeHTTP(w, r)
+}
+
+// Stats returns the request counts since the last reset.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Requests: s.total, Routes: make(map[string]int64, len(s.counts))}
+	for k, v := range s.counts {
+		st.Routes[k] = v
+	}
+	return st
+}
+
+// Reset puts the store back to the seed and the counters to zero. Faults are kept: a test that
+// resets between cases sets its faults explicitly.
+func (s *Server) Reset() {
+	s.up.Reset()
+	s.mu.Lock()
+	s.total = 0
+	s.counts = map[string]int64{}
+	s.mu.Unlock()
+}
+
+// SetFaults replaces the fault setting.
+func (s *Server) SetFaults(f Faults) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
+	return nil
+}
+
+// Faults returns the current fault setting.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
+		WriteJSON(w, http.StatusOK, s.Stats())
+	case r.URL.Path == "/_sim/reset" && r.Method == http.MethodPost:
+		s.Reset()
+		WriteJSON(w, http.StatusOK, map[string]bool{"reset": true})
+	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
+		WriteJSON(w, http.StatusOK, s.Faults())
+	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodPost:
+		var f Faults
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid faults body: " + err.Error()})
+			return
+		}
+		if err := s.SetFaults(f); err != nil {
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		WriteJSON(w, http.StatusOK, f)
+	case r.URL.Path == "/_sim/tokens/revoke" && r.Method == http.MethodPost && s.tokens != nil:
+		s.tokens.RevokeAll()
+		WriteJSON(w, http.StatusOK, map[string]bool{"revoked": true})
+	default:
+		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such admin endpoint"})
+	}
+}
+
+// WriteJSON writes v as a JSON body with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Tokens issues opaque bearer tokens and checks them.
+type Tokens struct {
+	ttl time.Duration
+
+	mu     sync.Mutex
+	issued map[string]time.Time
+}
+
+// NewTokens returns a token store whose tokens live for ttl.
+func NewTokens(ttl time.Duration) *Tokens {
+	return &Tokens{ttl: ttl, issued: map[string]time.Time{}}
+}
+
+// Issue returns a new token and its lifetime.
+func (t *Tokens) Issue() (string, time.Duration) {
+	b := make([]byte, 24)
+	_, _ = crand.Read(b)
+	tok := hex.EncodeToString(b)
+	t.mu.Lock()
+	t.issued[tok] = time.Now().Add(t.ttl)
+	t.mu.Unlock()
+	return tok, t.ttl
+}
+
+// Valid reports whether r carries a live bearer token.
+func (t *Tokens) Valid(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	exp, ok := t.issued[tok]
+	return ok && time.Now().Before(exp)
+}
+
+// RevokeAll makes every issued token invalid.
+func (t *Tokens) RevokeAll() {
+	t.mu.Lock()
+	t.issued = map[string]time.Time{}
+	t.mu.Unlock()
+}
+
+type prefixKey struct{}
+
+// Mount serves h under prefix (e.g. "/netsuite"), stripping it, and remembers it so that
+// simulators can build absolute links (NetSuite's self links, Location headers).
+func Mount(prefix string, h http.Handler) http.Handler {
+	prefix = strings.TrimSuffix(prefix, "/")
+	strip := http.StripPrefix(prefix, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		strip.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), prefixKey{}, prefix)))
+	})
+}
+
+// BaseURL is the absolute URL the simulator is reached at for r: scheme, host and mount prefix.
+func BaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	prefix, _ := r.Context().Value(prefixKey{}).(string)
+	return scheme + "://" + r.Host + prefix
+}
