@@ -183,6 +183,15 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 }
 
+// ResetStats zeroes the counters and keeps the data, so a test can count the requests of one
+// operation after others changed the store.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	s.total = 0
+	s.counts = map[string]int64{}
+	s.mu.Unlock()
+}
+
 // SetFaults replaces the fault setting.
 func (s *Server) SetFaults(f Faults) error {
 	if err := f.validate(); err != nil {

@@ -1,0 +1,91 @@
+package cache
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// DefaultMemoryEntries is the size NewMemory uses when given a size <= 0.
+const DefaultMemoryEntries = 10_000
+
+type memoryEntry struct {
+	value   []byte
+	expires time.Time // carries a monotonic reading, so wall-clock jumps do not matter
+}
+
+type memoryStore struct {
+	mu  sync.Mutex
+	lru *simplelru.LRU[string, memoryEntry]
+}
+
+// NewMemory returns a per-process Store holding at most maxEntries entries (least recently used
+// evicted first; DefaultMemoryEntries when maxEntries <= 0), each expiring after its own TTL.
+// It starts no goroutines.
+func NewMemory(maxEntries int) Store {
+	if maxEntries <= 0 {
+		maxEntries = DefaultMemoryEntries
+	}
+	l, err := simplelru.NewLRU[string, memoryEntry](maxEntries, nil)
+	if err != nil {
+		// Only a non-positive size fails, and that was replaced above.
+		panic("cache: simplelru.NewLRU: " + err.Error())
+	}
+	return &memoryStore{lru: l}
+}
+
+func (m *memoryStore) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(keys))
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		e, ok := m.lru.Get(k)
+		if !ok {
+			continue
+		}
+		if !now.Before(e.expires) {
+			m.lru.Remove(k) // free the slot now rather than waiting for eviction
+			continue
+		}
+		out[k] = e.value
+	}
+	return out, nil
+}
+
+func (m *memoryStore) SetMany(ctx context.Context, entries []Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range entries {
+		if e.TTL <= 0 {
+			continue
+		}
+		// Copy: readers get this slice back and the caller may reuse its buffer.
+		v := append([]byte(nil), e.Value...)
+		m.lru.Add(e.Key, memoryEntry{value: v, expires: now.Add(e.TTL)})
+	}
+	return nil
+}
+
+func (m *memoryStore) Delete(ctx context.Context, keys ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		m.lru.Remove(k)
+	}
+	return nil
+}
+
+func (m *memoryStore) Ping(ctx context.Context) error { return ctx.Err() }

@@ -1,0 +1,58 @@
+// Command gateway runs custgraph. With no upstream configured it starts in sandbox mode: the
+// three simulators in-process with seeded data, and the playground open.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"custgraph/config"
+	"custgraph/gateway"
+)
+
+func main() {
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: gateway\n\nSettings (environment variables, with defaults):\n")
+		for _, s := range config.Settings {
+			fmt.Fprintf(flag.CommandLine.Output(), "  %-40s %s (default %q)\n", s.Name, s.Help, s.Default)
+		}
+	}
+	flag.Parse()
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "custgraph: configuration error:\n%v\n", err)
+		os.Exit(2)
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = gateway.Run(ctx, cfg, log, func(s gateway.Started) {
+		if s.SandboxURL != "" {
+			fmt.Printf("custgraph sandbox mode: simulated NetSuite, commercetools and sales APIs at %s (no authentication; not for production)\n", s.SandboxURL)
+			fmt.Printf("  inject faults: curl -X POST %s/netsuite/_sim/faults -d '{\"latency_ms\": 200}'\n", s.SandboxURL)
+		}
+		if cfg.Playground {
+			fmt.Printf("custgraph playground: %s/\n", s.URL)
+		}
+		fmt.Printf("custgraph GraphQL endpoint: %s/graphql\n", s.URL)
+	})
+	if err != nil {
+		log.Error("gateway stopped", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

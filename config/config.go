@@ -1,0 +1,225 @@
+// Package config reads the gateway's settings from CUSTGRAPH_* environment variables, applies
+// defaults and validates everything at once, so a bad deployment fails before it listens with
+// one message naming every wrong variable. It never logs or prints secret values.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the gateway's whole configuration.
+type Config struct {
+	Addr string // CUSTGRAPH_ADDR
+
+	// Sandbox is true when no upstream is configured: the simulators run in-process.
+	Sandbox        bool
+	SandboxAddr    string        // CUSTGRAPH_SANDBOX_ADDR
+	SandboxLatency time.Duration // CUSTGRAPH_SANDBOX_LATENCY
+	SandboxSize    int           // CUSTGRAPH_SANDBOX_CUSTOMERS
+
+	NetSuite      NetSuite
+	Commercetools Commercetools
+	Sales         Sales
+
+	Playground    bool          // CUSTGRAPH_PLAYGROUND
+	Introspection bool          // CUSTGRAPH_INTROSPECTION
+	LoaderWait    time.Duration // CUSTGRAPH_LOADER_WAIT
+	BatchTimeout  time.Duration // CUSTGRAPH_BATCH_TIMEOUT
+	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: text or json
+	LogLevel      string        // CUSTGRAPH_LOG_LEVEL
+	ShutdownGrace time.Duration // CUSTGRAPH_SHUTDOWN_TIMEOUT
+}
+
+// NetSuite holds the NetSuite connection settings.
+type NetSuite struct {
+	URL            string // CUSTGRAPH_NETSUITE_URL
+	TokenURL       string // CUSTGRAPH_NETSUITE_TOKEN_URL
+	ClientID       string // CUSTGRAPH_NETSUITE_CLIENT_ID
+	CertificateID  string // CUSTGRAPH_NETSUITE_CERTIFICATE_ID
+	PrivateKeyFile string // CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE
+}
+
+// Commercetools holds the commercetools connection settings.
+type Commercetools struct {
+	URL          string // CUSTGRAPH_COMMERCETOOLS_URL
+	AuthURL      string // CUSTGRAPH_COMMERCETOOLS_AUTH_URL
+	ProjectKey   string // CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY
+	ClientID     string // CUSTGRAPH_COMMERCETOOLS_CLIENT_ID
+	ClientSecret string // CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET
+	Scopes       string // CUSTGRAPH_COMMERCETOOLS_SCOPES (space separated)
+}
+
+// Sales holds the sales API connection settings.
+type Sales struct {
+	URL    string // CUSTGRAPH_SALES_URL
+	APIKey string // CUSTGRAPH_SALES_API_KEY
+}
+
+// Setting documents one variable for -help and the README.
+type Setting struct {
+	Name, Default, Help string
+}
+
+// Settings lists every variable with its default.
+var Settings = []Setting{
+	{"CUSTGRAPH_ADDR", ":8080", "address the gateway listens on"},
+	{"CUSTGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /"},
+	{"CUSTGRAPH_INTROSPECTION", "true", "allow schema introspection"},
+	{"CUSTGRAPH_LOADER_WAIT", "2ms", "dataloader batch window"},
+	{"CUSTGRAPH_BATCH_TIMEOUT", "10s", "deadline of one upstream batch"},
+	{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
+	{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
+	{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
+	{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
+	{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
+	{"CUSTGRAPH_NETSUITE_URL", "", "NetSuite base URL, https://{account}.suitetalk.api.netsuite.com"},
+	{"CUSTGRAPH_NETSUITE_TOKEN_URL", "{URL}/services/rest/auth/oauth2/v1/token", "NetSuite OAuth 2.0 token URL"},
+	{"CUSTGRAPH_NETSUITE_CLIENT_ID", "", "NetSuite integration client id"},
+	{"CUSTGRAPH_NETSUITE_CERTIFICATE_ID", "", "NetSuite M2M certificate id (JWT kid)"},
+	{"CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE", "", "PEM file of the M2M certificate's private key"},
+	{"CUSTGRAPH_COMMERCETOOLS_URL", "", "commercetools API URL, https://api.{region}.commercetools.com"},
+	{"CUSTGRAPH_COMMERCETOOLS_AUTH_URL", "", "commercetools auth URL, https://auth.{region}.commercetools.com"},
+	{"CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY", "", "commercetools project key"},
+	{"CUSTGRAPH_COMMERCETOOLS_CLIENT_ID", "", "commercetools API client id"},
+	{"CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET", "", "commercetools API client secret"},
+	{"CUSTGRAPH_COMMERCETOOLS_SCOPES", "manage_project:{project}", "space-separated OAuth scopes"},
+	{"CUSTGRAPH_SALES_URL", "", "sales API base URL, https://{host}/v1/sales"},
+	{"CUSTGRAPH_SALES_API_KEY", "", "sales API key"},
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, s := range Settings {
+			if s.Name == name && !strings.Contains(s.Default, "{") {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d < 0 {
+			bad(name, "%q is not a duration such as 250ms or 2s", get(name))
+		}
+		return d
+	}
+	boolean := func(name string) bool {
+		b, err := strconv.ParseBool(get(name))
+		if err != nil {
+			bad(name, "%q is not true or false", get(name))
+		}
+		return b
+	}
+	address := func(name string) string {
+		v := get(name)
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			bad(name, "%q is not a host:port address", v)
+		}
+		return v
+	}
+	httpURL := func(name string) string {
+		v := get(name)
+		if v == "" {
+			return ""
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(name, "%q is not an http(s) URL", v)
+		}
+		return strings.TrimSuffix(v, "/")
+	}
+
+	c := Config{
+		Addr:           address("CUSTGRAPH_ADDR"),
+		Playground:     boolean("CUSTGRAPH_PLAYGROUND"),
+		Introspection:  boolean("CUSTGRAPH_INTROSPECTION"),
+		LoaderWait:     duration("CUSTGRAPH_LOADER_WAIT"),
+		BatchTimeout:   duration("CUSTGRAPH_BATCH_TIMEOUT"),
+		LogFormat:      get("CUSTGRAPH_LOG_FORMAT"),
+		LogLevel:       get("CUSTGRAPH_LOG_LEVEL"),
+		ShutdownGrace:  duration("CUSTGRAPH_SHUTDOWN_TIMEOUT"),
+		SandboxAddr:    address("CUSTGRAPH_SANDBOX_ADDR"),
+		SandboxLatency: duration("CUSTGRAPH_SANDBOX_LATENCY"),
+		NetSuite: NetSuite{
+			URL: httpURL("CUSTGRAPH_NETSUITE_URL"), TokenURL: httpURL("CUSTGRAPH_NETSUITE_TOKEN_URL"),
+			ClientID: get("CUSTGRAPH_NETSUITE_CLIENT_ID"), CertificateID: get("CUSTGRAPH_NETSUITE_CERTIFICATE_ID"),
+			PrivateKeyFile: get("CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE"),
+		},
+		Commercetools: Commercetools{
+			URL: httpURL("CUSTGRAPH_COMMERCETOOLS_URL"), AuthURL: httpURL("CUSTGRAPH_COMMERCETOOLS_AUTH_URL"),
+			ProjectKey: get("CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY"), ClientID: get("CUSTGRAPH_COMMERCETOOLS_CLIENT_ID"),
+			ClientSecret: get("CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET"), Scopes: get("CUSTGRAPH_COMMERCETOOLS_SCOPES"),
+		},
+		Sales: Sales{URL: httpURL("CUSTGRAPH_SALES_URL"), APIKey: get("CUSTGRAPH_SALES_API_KEY")},
+	}
+	if n, err := strconv.Atoi(get("CUSTGRAPH_SANDBOX_CUSTOMERS")); err != nil || n < 1 || n > 100000 {
+		bad("CUSTGRAPH_SANDBOX_CUSTOMERS", "%q is not a number from 1 to 100000", get("CUSTGRAPH_SANDBOX_CUSTOMERS"))
+	} else {
+		c.SandboxSize = n
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("CUSTGRAPH_LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("CUSTGRAPH_LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+
+	configured := map[string]bool{"NETSUITE": c.NetSuite.URL != "", "COMMERCETOOLS": c.Commercetools.URL != "", "SALES": c.Sales.URL != ""}
+	switch n := count(configured); {
+	case n == 0:
+		c.Sandbox = true
+	case n < 3:
+		for name, ok := range configured {
+			if !ok {
+				bad("CUSTGRAPH_"+name+"_URL", "is not set, but other upstreams are: set all three upstream URLs, or none for sandbox mode")
+			}
+		}
+	default:
+		required := map[string]string{
+			"CUSTGRAPH_NETSUITE_CLIENT_ID": c.NetSuite.ClientID, "CUSTGRAPH_NETSUITE_CERTIFICATE_ID": c.NetSuite.CertificateID,
+			"CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE": c.NetSuite.PrivateKeyFile,
+			"CUSTGRAPH_COMMERCETOOLS_AUTH_URL":    c.Commercetools.AuthURL, "CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY": c.Commercetools.ProjectKey,
+			"CUSTGRAPH_COMMERCETOOLS_CLIENT_ID": c.Commercetools.ClientID, "CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET": c.Commercetools.ClientSecret,
+			"CUSTGRAPH_SALES_API_KEY": c.Sales.APIKey,
+		}
+		for name, v := range required {
+			if v == "" {
+				bad(name, "is required when the upstreams are configured")
+			}
+		}
+		if f := c.NetSuite.PrivateKeyFile; f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad("CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE", "cannot read %q: %v", f, errors.Unwrap(err))
+			}
+		}
+	}
+	return c, sortedJoin(errs)
+}
+
+func count(m map[string]bool) int {
+	n := 0
+	for _, v := range m {
+		if v {
+			n++
+		}
+	}
+	return n
+}

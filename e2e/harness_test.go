@@ -1,0 +1,133 @@
+// Package e2e runs the gateway over the three simulators on real sockets and checks what a
+// client sees: data, errors and the number of upstream requests.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"custgraph/gateway"
+	"custgraph/simstack"
+	"custgraph/upstream/seed"
+)
+
+type harness struct {
+	t     testing.TB
+	stack *simstack.Stack
+	url   string
+	seed  seed.Dataset
+}
+
+type harnessOptions struct {
+	seed    seed.Options
+	latency time.Duration
+}
+
+func newHarness(t testing.TB, o harnessOptions) *harness {
+	t.Helper()
+	stack, err := simstack.Start(simstack.Options{Seed: o.seed, Latency: o.latency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stack.Close(ctx)
+	})
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	log := slog.New(slog.DiscardHandler)
+	up, err := gateway.SandboxUpstreams(stack, httpClient, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gateway.New(gateway.Options{Upstreams: up, Logger: log, Playground: true, Introspection: true}))
+	t.Cleanup(srv.Close)
+	return &harness{t: t, stack: stack, url: srv.URL, seed: seed.Generate(o.seed)}
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type gqlResponse struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// do posts a GraphQL request and decodes the response.
+func (h *harness) do(query string, vars map[string]any) gqlResponse {
+	h.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(h.url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		h.t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
+	}
+	out.Status = resp.StatusCode
+	return out
+}
+
+// data runs a query that must succeed and decodes its data into v.
+func (h *harness) data(query string, vars map[string]any, v any) {
+	h.t.Helper()
+	r := h.do(query, vars)
+	if len(r.Errors) > 0 {
+		h.t.Fatalf("unexpected errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		h.t.Fatalf("decode data: %v: %s", err, r.Data)
+	}
+}
+
+// requests returns each simulator's request count since the last reset, not counting token
+// fetches (a client fetches a token once per hour, not per query).
+func (h *harness) requests() map[string]int64 {
+	out := map[string]int64{}
+	for name, srv := range h.stack.Servers() {
+		for route, n := range srv.Stats().Routes {
+			if isTokenRoute(route) {
+				continue
+			}
+			out[name] += n
+		}
+	}
+	return out
+}
+
+func isTokenRoute(route string) bool {
+	return bytes.Contains([]byte(route), []byte("/token"))
+}
+
+// resetCounts zeroes the simulators' counters without touching their data.
+func (h *harness) resetCounts() {
+	for _, srv := range h.stack.Servers() {
+		srv.ResetStats()
+	}
+}
+
+// errorCode is the extensions.code of the only error of r.
+func errorCode(t *testing.T, r gqlResponse) string {
+	t.Helper()
+	if len(r.Errors) != 1 {
+		t.Fatalf("want exactly one error, got %+v", r.Errors)
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+func seedOptions(customers int) seed.Options { return seed.Options{Customers: customers} }

@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"custgraph/config"
+	"custgraph/loaders"
+	"custgraph/simstack"
+	"custgraph/upstream/commercetools"
+	"custgraph/upstream/netsuite"
+	"custgraph/upstream/sales"
+	"custgraph/upstream/seed"
+)
+
+// Started describes a running gateway, for the start-up banner and for tests.
+type Started struct {
+	URL        string // the gateway's base URL
+	SandboxURL string // "" outside sandbox mode
+}
+
+// Run serves the gateway described by cfg until ctx ends, then shuts down gracefully within
+// cfg.ShutdownGrace. In sandbox mode it first starts the simulators in-process. started is
+// called once the listener is bound.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(Started)) error {
+	// Bind first: a port conflict fails at once, before anything else starts.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("CUSTGRAPH_ADDR: listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	var info Started
+	var up loaders.Upstreams
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	if cfg.Sandbox {
+		stack, err := simstack.Start(simstack.Options{Addr: cfg.SandboxAddr, Latency: cfg.SandboxLatency,
+			Seed: seed.Options{Customers: cfg.SandboxSize}})
+		if err != nil {
+			return fmt.Errorf("CUSTGRAPH_SANDBOX_ADDR: %w", err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = stack.Close(sctx)
+		}()
+		info.SandboxURL = stack.URL
+		up, err = SandboxUpstreams(stack, httpClient, log)
+		if err != nil {
+			return err
+		}
+	} else {
+		up, err = ConfiguredUpstreams(cfg, httpClient, log)
+		if err != nil {
+			return err
+		}
+	}
+
+	h := New(Options{Upstreams: up, Logger: log, Playground: cfg.Playground, Introspection: cfg.Introspection,
+		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	info.URL = "http://" + displayAddr(ln.Addr())
+	if started != nil {
+		started(info)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") || strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost:" + s[strings.LastIndex(s, ":")+1:]
+	}
+	return s
+}
+
+// SandboxUpstreams builds the three clients against a running sandbox.
+func SandboxUpstreams(stack *simstack.Stack, httpClient *http.Client, log *slog.Logger) (loaders.Upstreams, error) {
+	ns, ct, sl := stack.NetSuiteConfig(), stack.CommercetoolsConfig(), stack.SalesConfig()
+	ns.HTTPClient, ct.HTTPClient, sl.HTTPClient = httpClient, httpClient, httpClient
+	ns.Logger, ct.Logger, sl.Logger = log, log, log
+	return newUpstreams(ns, ct, sl)
+}
+
+// ConfiguredUpstreams builds the three clients from the configuration.
+func ConfiguredUpstreams(cfg config.Config, httpClient *http.Client, log *slog.Logger) (loaders.Upstreams, error) {
+	key, err := os.ReadFile(cfg.NetSuite.PrivateKeyFile)
+	if err != nil {
+		return loaders.Upstreams{}, fmt.Errorf("CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE: %w", err)
+	}
+	var scopes []string
+	if s := cfg.Commercetools.Scopes; s != "" && !strings.Contains(s, "{") {
+		scopes = strings.Fields(s)
+	}
+	return newUpstreams(
+		netsuite.Config{BaseURL: cfg.NetSuite.URL, TokenURL: cfg.NetSuite.TokenURL, ClientID: cfg.NetSuite.ClientID,
+			CertificateID: cfg.NetSuite.CertificateID, PrivateKeyPEM: key, HTTPClient: httpClient, Logger: log},
+		commercetools.Config{APIURL: cfg.Commercetools.URL, AuthURL: cfg.Commercetools.AuthURL,
+			ProjectKey: cfg.Commercetools.ProjectKey, ClientID: cfg.Commercetools.ClientID,
+			ClientSecret: cfg.Commercetools.ClientSecret, Scopes: scopes, HTTPClient: httpClient, Logger: log},
+		sales.Config{BaseURL: cfg.Sales.URL, APIKey: cfg.Sales.APIKey, HTTPClient: httpClient, Logger: log},
+	)
+}
+
+func newUpstreams(ns netsuite.Config, ct commercetools.Config, sl sales.Config) (loaders.Upstreams, error) {
+	var up loaders.Upstreams
+	var err error
+	if up.NetSuite, err = netsuite.New(ns); err != nil {
+		return up, fmt.Errorf("netsuite settings: %w", err)
+	}
+	if up.Commercetools, err = commercetools.New(ct); err != nil {
+		return up, fmt.Errorf("commercetools settings: %w", err)
+	}
+	if up.Sales, err = sales.New(sl); err != nil {
+		return up, fmt.Errorf("sales settings: %w", err)
+	}
+	return up, nil
+}

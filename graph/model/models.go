@@ -1,0 +1,93 @@
+// Package model holds the GraphQL object types the resolvers build: hand-written ones here,
+// generated ones in models_gen.go. Hand-written models keep the upstream record they came from,
+// so that expandable edges can be answered from data already fetched. Nothing here does I/O.
+package model
+
+import (
+	"time"
+
+	"custgraph/upstream/sales"
+)
+
+// Customer is a sales platform customer. Edges (addresses, groups, category, ...) are resolved
+// by field resolvers from Raw when the include that carries them was fetched, through loaders
+// otherwise.
+type Customer struct {
+	ID               string
+	SalesID          string
+	Number           string
+	Name             string
+	Status           CustomerStatus
+	Note             *string
+	IsEdiEnabled     bool
+	IsParentAccount  bool
+	CommissionPolicy CommissionPolicy
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	DeletedAt        *time.Time
+
+	// Raw is the record as the sales API returned it; Includes the include[] names it was
+	// fetched with (an expandable not included is null in Raw, not absent upstream).
+	Raw      *sales.Customer `json:"-"`
+	Includes IncludeSet      `json:"-"`
+}
+
+func (Customer) IsNode()         {}
+func (c Customer) GetID() string { return c.ID }
+
+// CustomerCategory is a NetSuite customerCategory.
+type CustomerCategory struct {
+	ID         string
+	NetsuiteID string
+	Name       string
+	IsInactive bool
+}
+
+func (CustomerCategory) IsNode()         {}
+func (c CustomerCategory) GetID() string { return c.ID }
+
+// CustomerGroup is a commercetools customer group.
+type CustomerGroup struct {
+	ID              string
+	CommercetoolsID string
+	Key             *string
+	Version         int64
+	Name            string
+	CreatedAt       time.Time
+	LastModifiedAt  time.Time
+	Custom          *CustomFields
+}
+
+func (CustomerGroup) IsNode()         {}
+func (g CustomerGroup) GetID() string { return g.ID }
+
+// Address is a sales platform address.
+type Address struct {
+	ID         string
+	SalesID    string
+	Name       string
+	Phone      *string
+	Email      *string
+	IsDropShip bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+func (Address) IsNode()         {}
+func (a Address) GetID() string { return a.ID }
+
+// AccountGroup is a sales platform pricing or type group.
+type AccountGroup struct {
+	ID               string
+	SalesID          string
+	Name             string
+	Description      *string
+	Type             AccountGroupType
+	CommissionPolicy *CommissionPolicy
+	FreightPolicy    *FreightPolicy
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (AccountGroup) IsNode()         {}
+func (a AccountGroup) GetID() string { return a.ID }

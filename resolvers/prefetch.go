@@ -1,0 +1,69 @@
+package resolvers
+
+import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"custgraph/loaders"
+	"custgraph/upstream/sales"
+)
+
+// prefetchEdges starts the NetSuite and commercetools batches for every customer a list field
+// returns, including the parent and child accounts that came inline and whose category or groups
+// the query selects. Each upstream then gets one batch for the whole tree, however the items'
+// resolvers are scheduled.
+func prefetchEdges(ctx context.Context, customers []sales.Customer, fields []graphql.CollectedField) {
+	var cats, groups []string
+	collectEdgeKeys(graphql.GetOperationContext(ctx), customers, fields, &cats, &groups)
+	l := loaders.For(ctx)
+	if len(cats) > 0 {
+		loaders.Prefetch(ctx, l.CategoryOfCustomer, dedupe(cats))
+	}
+	if len(groups) > 0 {
+		loaders.Prefetch(ctx, l.GroupsOfCustomer, dedupe(groups))
+	}
+}
+
+func collectEdgeKeys(op *graphql.OperationContext, customers []sales.Customer, fields []graphql.CollectedField, cats, groups *[]string) {
+	names := fieldNames(fields)
+	for _, c := range customers {
+		if names["category"] {
+			*cats = append(*cats, c.Number)
+		}
+		if names["groups"] {
+			*groups = append(*groups, c.Number)
+		}
+	}
+	for _, f := range fields {
+		switch f.Name {
+		case "parentAccount":
+			var parents []sales.Customer
+			for _, c := range customers {
+				if c.ParentAccount != nil {
+					parents = append(parents, *c.ParentAccount)
+				}
+			}
+			collectEdgeKeys(op, parents, graphql.CollectFields(op, f.Selections, customerTypes), cats, groups)
+		case "childAccounts":
+			var children []sales.Customer
+			for _, c := range customers {
+				if c.ChildAccounts != nil {
+					children = append(children, c.ChildAccounts.Data...)
+				}
+			}
+			var sub []graphql.CollectedField
+			for _, p := range connectionPaths {
+				sub = append(sub, collectPath(op, f.Selections, customerTypes, p)...)
+			}
+			collectEdgeKeys(op, children, sub, cats, groups)
+		}
+	}
+}
+
+func dedupe(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

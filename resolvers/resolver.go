@@ -1,0 +1,29 @@
+// Package resolvers implements the GraphQL schema: thin resolvers that validate arguments, ask the
+// per-request loaders (reads) or one upstream client (writes), and map results to graph models.
+// They know nothing of URLs or wire formats: those stay in upstream/.
+package resolvers
+
+import (
+	"log/slog"
+
+	"custgraph/loaders"
+)
+
+// Resolver is the root resolver; every type resolver embeds it.
+type Resolver struct {
+	Loaders *loaders.Factory
+	Logger  *slog.Logger
+	// Invalidate, when set, is called by every mutation with what it changed, before the
+	// mutation returns, so that no replica serves the old value from the shared cache.
+	Invalidate Invalidator
+}
+
+// Invalidator drops cached entries after a write. Each method returns an error the mutation
+// reports: a write whose cache entry could not be removed must not look fully successful.
+type Invalidator interface {
+	Customer(salesID, number string) error
+	Category(id string) error
+	CustomerCategory(number string) error
+	Group(id string) error
+	CustomerGroups(number string) error
+}

@@ -1,0 +1,2 @@
+// Package netsuite is the client of NetSuite's SuiteTalk REST web services for custgraph.
+package netsuite
