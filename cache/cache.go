@@ -151,8 +151,9 @@ func validNamespace(ns string) error {
 	}
 	for i := 0; i < len(ns); i++ {
 		ch := ns[i]
-		alnum := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
-		if i == 0 && !alnum || !alnum && ch != '.' && ch != '_' && ch != '-' {
+		alnum := (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+		punct := ch == '.' || ch == '_' || ch == '-'
+		if !alnum && (i == 0 || !punct) {
 			return fmt.Errorf("cache: Namespace %q: only letters, digits, '.', '_' and '-' allowed, starting with a letter or digit", ns)
 		}
 	}

@@ -32,9 +32,23 @@ type Config struct {
 	Introspection bool          // CUSTGRAPH_INTROSPECTION
 	LoaderWait    time.Duration // CUSTGRAPH_LOADER_WAIT
 	BatchTimeout  time.Duration // CUSTGRAPH_BATCH_TIMEOUT
+	Cache         Cache
+
 	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: text or json
 	LogLevel      string        // CUSTGRAPH_LOG_LEVEL
 	ShutdownGrace time.Duration // CUSTGRAPH_SHUTDOWN_TIMEOUT
+}
+
+// Cache holds the shared cache settings.
+type Cache struct {
+	Enabled       bool          // CUSTGRAPH_CACHE
+	RedisURL      string        // CUSTGRAPH_REDIS_URL; "" = in-memory
+	Namespace     string        // CUSTGRAPH_CACHE_NAMESPACE
+	MemoryEntries int           // CUSTGRAPH_CACHE_MEMORY_ENTRIES
+	CustomerTTL   time.Duration // CUSTGRAPH_CACHE_TTL_CUSTOMER
+	CategoryTTL   time.Duration // CUSTGRAPH_CACHE_TTL_CATEGORY
+	GroupTTL      time.Duration // CUSTGRAPH_CACHE_TTL_GROUP
+	NotFoundTTL   time.Duration // CUSTGRAPH_CACHE_TTL_NOT_FOUND
 }
 
 // NetSuite holds the NetSuite connection settings.
@@ -77,6 +91,14 @@ var Settings = []Setting{
 	{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
 	{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
+	{"CUSTGRAPH_CACHE", "true", "cache upstream entities (Redis when CUSTGRAPH_REDIS_URL is set, else in memory)"},
+	{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
+	{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
+	{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache"},
+	{"CUSTGRAPH_CACHE_TTL_CUSTOMER", "30s", "lifetime of cached customers and their category/group references"},
+	{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
+	{"CUSTGRAPH_CACHE_TTL_GROUP", "10m", "lifetime of cached groups and account groups"},
+	{"CUSTGRAPH_CACHE_TTL_NOT_FOUND", "10s", "lifetime of a cached not-found"},
 	{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
 	{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
 	{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
@@ -167,6 +189,23 @@ func Load(getenv func(string) string) (Config, error) {
 			ClientSecret: get("CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET"), Scopes: get("CUSTGRAPH_COMMERCETOOLS_SCOPES"),
 		},
 		Sales: Sales{URL: httpURL("CUSTGRAPH_SALES_URL"), APIKey: get("CUSTGRAPH_SALES_API_KEY")},
+		Cache: Cache{
+			Enabled: boolean("CUSTGRAPH_CACHE"), RedisURL: get("CUSTGRAPH_REDIS_URL"),
+			Namespace:   get("CUSTGRAPH_CACHE_NAMESPACE"),
+			CustomerTTL: duration("CUSTGRAPH_CACHE_TTL_CUSTOMER"), CategoryTTL: duration("CUSTGRAPH_CACHE_TTL_CATEGORY"),
+			GroupTTL: duration("CUSTGRAPH_CACHE_TTL_GROUP"), NotFoundTTL: duration("CUSTGRAPH_CACHE_TTL_NOT_FOUND"),
+		},
+	}
+	if n, err := strconv.Atoi(get("CUSTGRAPH_CACHE_MEMORY_ENTRIES")); err != nil || n < 1 {
+		bad("CUSTGRAPH_CACHE_MEMORY_ENTRIES", "%q is not a positive number", get("CUSTGRAPH_CACHE_MEMORY_ENTRIES"))
+	} else {
+		c.Cache.MemoryEntries = n
+	}
+	if u := c.Cache.RedisURL; u != "" {
+		if p, err := url.Parse(u); err != nil || !strings.HasPrefix(p.Scheme, "redis") && p.Scheme != "unix" {
+			// Never echo the URL: it may carry a password.
+			bad("CUSTGRAPH_REDIS_URL", "is not a redis://, rediss://, redis-sentinel://, redis-cluster:// or unix:// URL")
+		}
 	}
 	if n, err := strconv.Atoi(get("CUSTGRAPH_SANDBOX_CUSTOMERS")); err != nil || n < 1 || n > 100000 {
 		bad("CUSTGRAPH_SANDBOX_CUSTOMERS", "%q is not a number from 1 to 100000", get("CUSTGRAPH_SANDBOX_CUSTOMERS"))

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"custgraph/cache"
 	"custgraph/gateway"
 	"custgraph/simstack"
 	"custgraph/upstream/seed"
@@ -28,6 +29,7 @@ type harness struct {
 type harnessOptions struct {
 	seed    seed.Options
 	latency time.Duration
+	cache   *cache.Cache // nil: no cache
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
@@ -41,15 +43,25 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		defer cancel()
 		_ = stack.Close(ctx)
 	})
+	h := &harness{t: t, stack: stack, seed: seed.Generate(o.seed)}
+	h.url = h.addGateway(o.cache)
+	return h
+}
+
+// addGateway starts another gateway instance over the same simulators (a second replica when
+// it shares c's store) and returns its URL.
+func (h *harness) addGateway(c *cache.Cache) string {
+	h.t.Helper()
 	httpClient := &http.Client{Timeout: 30 * time.Second}
 	log := slog.New(slog.DiscardHandler)
-	up, err := gateway.SandboxUpstreams(stack, httpClient, log)
+	up, err := gateway.SandboxUpstreams(h.stack, httpClient, log)
 	if err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
-	srv := httptest.NewServer(gateway.New(gateway.Options{Upstreams: up, Logger: log, Playground: true, Introspection: true}))
-	t.Cleanup(srv.Close)
-	return &harness{t: t, stack: stack, url: srv.URL, seed: seed.Generate(o.seed)}
+	srv := httptest.NewServer(gateway.New(gateway.Options{Upstreams: up, Logger: log, Playground: true,
+		Introspection: true, Cache: c}))
+	h.t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 type gqlError struct {
@@ -64,11 +76,17 @@ type gqlResponse struct {
 	Errors []gqlError      `json:"errors"`
 }
 
-// do posts a GraphQL request and decodes the response.
+// do posts a GraphQL request to the first gateway and decodes the response.
 func (h *harness) do(query string, vars map[string]any) gqlResponse {
 	h.t.Helper()
+	return h.doAt(h.url, query, vars)
+}
+
+// doAt posts a GraphQL request to the gateway at url.
+func (h *harness) doAt(url, query string, vars map[string]any) gqlResponse {
+	h.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(h.url+"/graphql", "application/json", bytes.NewReader(body))
+	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -131,3 +149,5 @@ func errorCode(t *testing.T, r gqlResponse) string {
 }
 
 func seedOptions(customers int) seed.Options { return seed.Options{Customers: customers} }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

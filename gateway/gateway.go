@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -15,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"custgraph/cache"
 	"custgraph/graph"
 	"custgraph/loaders"
 	"custgraph/resolvers"
@@ -31,8 +33,10 @@ type Options struct {
 	// LoaderWait is the dataloader batch window; BatchTimeout bounds one upstream batch.
 	LoaderWait   time.Duration
 	BatchTimeout time.Duration
-	// LoaderWrap wraps the batch functions (the shared cache).
-	LoaderWrap loaders.Wrapper
+	// Cache, when set, is the shared entity cache under the loaders, the invalidation target of
+	// every mutation, and the store of persisted queries. CacheTTLs tune it.
+	Cache     *cache.Cache
+	CacheTTLs loaders.CacheTTLs
 	// MaxBodyBytes caps a request body; 0 = 1 MiB.
 	MaxBodyBytes int64
 }
@@ -64,10 +68,17 @@ func New(opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	factory := loaders.NewFactory(opts.Upstreams, loaders.Options{
-		Wait: opts.LoaderWait, BatchTimeout: opts.BatchTimeout, Wrap: opts.LoaderWrap,
-	})
-	res := &resolvers.Resolver{Loaders: factory, Logger: log}
+	lopts := loaders.Options{Wait: opts.LoaderWait, BatchTimeout: opts.BatchTimeout}
+	res := &resolvers.Resolver{Logger: log}
+	var apq graphql.Cache[string] = lru.New[string](1000)
+	if opts.Cache != nil {
+		w := loaders.NewCacheWrapper(opts.Cache, opts.CacheTTLs)
+		lopts.Wrap = w
+		res.Invalidate = w.Invalidator()
+		apq = opts.Cache.APQ(cache.DefaultAPQTTL)
+	}
+	factory := loaders.NewFactory(opts.Upstreams, lopts)
+	res.Loaders = factory
 
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
@@ -77,7 +88,7 @@ func New(opts Options) http.Handler {
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(log))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(log))
 

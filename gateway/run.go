@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"custgraph/cache"
 	"custgraph/config"
 	"custgraph/loaders"
 	"custgraph/simstack"
@@ -63,8 +64,15 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 		}
 	}
 
+	c, closeCache, err := NewCache(cfg.Cache, log)
+	if err != nil {
+		return err
+	}
+	defer closeCache()
 	h := New(Options{Upstreams: up, Logger: log, Playground: cfg.Playground, Introspection: cfg.Introspection,
-		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout})
+		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout, Cache: c, CacheTTLs: loaders.CacheTTLs{
+			Customer: cfg.Cache.CustomerTTL, Category: cfg.Cache.CategoryTTL, Group: cfg.Cache.GroupTTL,
+			NotFound: cfg.Cache.NotFoundTTL}})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -101,6 +109,34 @@ func displayAddr(a net.Addr) string {
 	}
 	return s
 }
+
+// NewCache builds the shared cache from its settings: nil when disabled, Redis when a URL is
+// given, in-memory otherwise. The returned func releases it.
+func NewCache(cfg config.Cache, log *slog.Logger) (*cache.Cache, func(), error) {
+	if !cfg.Enabled {
+		return nil, func() {}, nil
+	}
+	store := cache.NewMemory(cfg.MemoryEntries)
+	closeFn := func() {}
+	if cfg.RedisURL != "" {
+		rc, err := cache.RedisClientFromURL(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CUSTGRAPH_REDIS_URL: %w", err)
+		}
+		store = cache.NewRedis(rc, cache.RedisOptions{})
+		closeFn = func() { _ = rc.Close() }
+	}
+	c, err := cache.New(store, cache.Options{Namespace: cfg.Namespace, FormatVersion: cacheFormat, Logger: log})
+	if err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("CUSTGRAPH_CACHE_NAMESPACE: %w", err)
+	}
+	return c, closeFn, nil
+}
+
+// cacheFormat is the encoding version of cached entities: bump it when an upstream type's JSON
+// shape changes, so replicas never read entries of the old shape.
+const cacheFormat = 1
 
 // SandboxUpstreams builds the three clients against a running sandbox.
 func SandboxUpstreams(stack *simstack.Stack, httpClient *http.Client, log *slog.Logger) (loaders.Upstreams, error) {

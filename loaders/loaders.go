@@ -124,6 +124,14 @@ func (f *Factory) customerBatch(byNumber bool, includes []string) dataloader.Bat
 		return fn
 	}
 	inc := slices.Clone(includes)
+	if f.canonical() {
+		// A cached customer is one entry whatever the query asked for: fetch it whole.
+		inc = canonicalIncludes()
+		key = kind + "|*"
+		if fn, ok := f.customers[key]; ok {
+			return fn
+		}
+	}
 	fn := func(ctx context.Context, keys []string) []*dataloader.Result[*sales.Customer] {
 		ctx, cancel := context.WithTimeout(ctx, f.opts.BatchTimeout)
 		defer cancel()
@@ -246,6 +254,18 @@ func upstreamErr(name string, ctx context.Context, err error) error {
 	return &upstream.Error{Upstream: name, Kind: upstream.KindUnknown, Err: err}
 }
 
+// canonical reports whether customers are fetched whole (the cache wants one entry each).
+func (f *Factory) canonical() bool {
+	c, ok := f.opts.Wrap.(interface{ CanonicalIncludes() bool })
+	return ok && c.CanonicalIncludes()
+}
+
+func canonicalIncludes() []string {
+	inc := sales.AllIncludes()
+	slices.Sort(inc)
+	return inc
+}
+
 // Loaders is one request's set of loaders.
 type Loaders struct {
 	f *Factory
@@ -299,6 +319,9 @@ func (l *Loaders) customerLoader(byNumber bool, includes []string) *dataloader.L
 	slices.Sort(inc)
 	inc = slices.Compact(inc)
 	key := strings.Join(inc, ",")
+	if l.f.canonical() {
+		key = "*"
+	}
 	if byNumber {
 		key = "#" + key
 	}

@@ -68,7 +68,7 @@ func (r *Resolver) customersAmong(ctx context.Context, numbers []string, page cu
 		return customerConnection(nil, page, "", false, page.Skip > 0), nil
 	}
 	opts.Numbers, opts.Cursor, opts.Limit = chunk, "", len(chunk)
-	p, err := r.Loaders.Upstreams().Sales.ListCustomers(ctx, opts)
+	p, err := r.Loaders.ListCustomers(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ const maxCustomersPage = 500
 func (r *Resolver) listCustomers(ctx context.Context, opts sales.ListCustomersOptions, want int) (list []sales.Customer, next string, hasNext bool, err error) {
 	for {
 		opts.Limit = min(want-len(list), sales.MaxPageSize)
-		p, err := r.Loaders.Upstreams().Sales.ListCustomers(ctx, opts)
+		p, err := r.Loaders.ListCustomers(ctx, opts)
 		if err != nil {
 			return nil, "", false, err
 		}

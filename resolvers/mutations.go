@@ -16,11 +16,11 @@ const CodeCacheStale = "CACHE_STALE"
 
 // invalidate runs fn against the cache invalidator, when there is one. A failure does not undo
 // the upstream write (it happened); it is reported as an error beside the data.
-func (r *Resolver) invalidate(ctx context.Context, fn func(Invalidator) error) {
+func (r *Resolver) invalidate(ctx context.Context, fn func(context.Context, Invalidator) error) {
 	if r.Invalidate == nil {
 		return
 	}
-	if err := fn(r.Invalidate); err != nil {
+	if err := fn(ctx, r.Invalidate); err != nil {
 		r.Logger.WarnContext(ctx, "cache invalidation failed", "error", err.Error())
 		graphql.AddError(ctx, &gqlerror.Error{
 			Path:       graphql.GetPath(ctx),

@@ -4,6 +4,7 @@
 package resolvers
 
 import (
+	"context"
 	"log/slog"
 
 	"custgraph/loaders"
@@ -21,9 +22,11 @@ type Resolver struct {
 // Invalidator drops cached entries after a write. Each method returns an error the mutation
 // reports: a write whose cache entry could not be removed must not look fully successful.
 type Invalidator interface {
-	Customer(salesID, number string) error
-	Category(id string) error
-	CustomerCategory(number string) error
-	Group(id string) error
-	CustomerGroups(number string) error
+	Customer(ctx context.Context, salesID, number string) error
+	Category(ctx context.Context, id string) error
+	// CustomerCategory: the customer's category reference, and the member lists of the
+	// categories it left and joined.
+	CustomerCategory(ctx context.Context, number string, categoryIDs ...string) error
+	Group(ctx context.Context, id string) error
+	CustomerGroups(ctx context.Context, number string) error
 }

@@ -267,7 +267,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.Customer(c.ID, c.Number) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.Customer(ctx, c.ID, c.Number) })
 	return customerModel(c, model.NewIncludeSet(opts.Include...)), nil
 }
 
@@ -289,11 +289,18 @@ func (r *mutationResolver) AssignCustomerCategory(ctx context.Context, customerI
 			return nil, err
 		}
 	}
+	// The category the customer leaves: its member list changes too.
+	var oldCategory []string
+	if cc, err := loaders.Load(ctx, loaders.For(ctx).CategoryOfCustomer, cust.Number); err == nil && cc.CategoryID != "" {
+		oldCategory = append(oldCategory, cc.CategoryID)
+	}
 	if err := r.Loaders.Upstreams().NetSuite.SetCustomerCategory(ctx, cust.Number, catID); err != nil {
 		return nil, err
 	}
 	loaders.For(ctx).CategoryOfCustomer.Clear(ctx, cust.Number)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.CustomerCategory(cust.Number) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error {
+		return inv.CustomerCategory(ctx, cust.Number, append(oldCategory, catID)...)
+	})
 	return loadCustomer(ctx, cust.ID, customerIncludes(ctx))
 }
 
@@ -327,7 +334,7 @@ func (r *mutationResolver) SetCustomerGroups(ctx context.Context, customerID str
 	l := loaders.For(ctx).GroupsOfCustomer
 	l.Clear(ctx, cust.Number)
 	l.Prime(ctx, cust.Number, updated)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.CustomerGroups(cust.Number) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.CustomerGroups(ctx, cust.Number) })
 	return loadCustomer(ctx, cust.ID, customerIncludes(ctx))
 }
 
@@ -376,7 +383,7 @@ func (r *mutationResolver) UpdateCustomerCategory(ctx context.Context, id string
 		return nil, err
 	}
 	loaders.For(ctx).CategoryByID.Clear(ctx, cid)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.Category(cid) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.Category(ctx, cid) })
 	return categoryModel(c), nil
 }
 
@@ -390,7 +397,7 @@ func (r *mutationResolver) DeleteCustomerCategory(ctx context.Context, id string
 		return nil, err
 	}
 	loaders.For(ctx).CategoryByID.Clear(ctx, cid)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.Category(cid) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.Category(ctx, cid) })
 	return &model.DeleteCustomerCategoryPayload{DeletedID: id}, nil
 }
 
@@ -442,7 +449,7 @@ func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, id string, v
 		return nil, err
 	}
 	loaders.For(ctx).GroupByID.Clear(ctx, gid)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.Group(gid) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.Group(ctx, gid) })
 	return groupModel(g), nil
 }
 
@@ -460,7 +467,7 @@ func (r *mutationResolver) DeleteCustomerGroup(ctx context.Context, id string, v
 		return nil, err
 	}
 	loaders.For(ctx).GroupByID.Clear(ctx, gid)
-	r.invalidate(ctx, func(inv Invalidator) error { return inv.Group(gid) })
+	r.invalidate(ctx, func(ctx context.Context, inv Invalidator) error { return inv.Group(ctx, gid) })
 	return groupModel(g), nil
 }
 

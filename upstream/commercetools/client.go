@@ -113,25 +113,34 @@ func New(cfg Config) (*Client, error) {
 	return &Client{rest: rc, projectKey: cfg.ProjectKey, apiURL: apiURL}, nil
 }
 
-// tokenError keeps the token endpoint's status and OAuth error code and drops everything else:
-// the oauth2 package's error text carries the response body.
+// tokenError keeps the token endpoint's status and OAuth error code and drops everything else
+// (the oauth2 package's error text carries the response body). An unreachable or overloaded
+// token endpoint is an outage, not a credentials problem: it is reported as such.
 func tokenError(err error) error {
+	ue := &upstream.Error{Upstream: upstreamName, Method: http.MethodPost, Path: "/oauth/token",
+		Kind: upstream.KindUnauthorized, Code: "token_fetch_failed"}
 	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := 0
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &re):
 		if re.Response != nil {
-			status = re.Response.StatusCode
+			ue.Status = re.Response.StatusCode
+			if k := upstream.KindFromStatus(ue.Status); k == upstream.KindUnavailable || k == upstream.KindRateLimited {
+				ue.Kind = k
+			}
 		}
 		if re.ErrorCode != "" {
-			return fmt.Errorf("token endpoint answered %d %s", status, re.ErrorCode)
+			ue.Code = re.ErrorCode
 		}
-		return fmt.Errorf("token endpoint answered %d", status)
+		ue.Message = fmt.Sprintf("token endpoint answered %d", ue.Status)
+	case errors.As(err, &urlErr):
+		ue.Kind = upstream.KindUnavailable
+		ue.Message = "token endpoint unreachable"
+		ue.Err = urlErr.Err
+	default:
+		ue.Message = "token fetch failed"
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("token endpoint unreachable: %w", ue.Err)
-	}
-	return errors.New("token fetch failed")
+	return ue
 }
 
 // errorBody is commercetools' ErrorResponse (and AuthErrorResponse).

@@ -405,13 +405,13 @@ func TestAuthErrors(t *testing.T) {
 				_, err := c.GetGroupByKey(ctx, "grp-001")
 				return err
 			},
-			upstream.KindUnauthorized, "token_fetch_failed", 0},
+			upstream.KindUnauthorized, "invalid_client", 401},
 		{"scope of another project", setupOpts{scopes: []string{"manage_project:elsewhere"}},
 			func(c *commercetools.Client, ctx context.Context) error {
 				_, err := c.GetGroupByKey(ctx, "grp-001")
 				return err
 			},
-			upstream.KindUnauthorized, "token_fetch_failed", 0},
+			upstream.KindUnauthorized, "invalid_scope", 400},
 		{"view scope cannot write", setupOpts{scopes: []string{"view_customer_groups:" + sandbox.DefaultProjectKey}},
 			func(c *commercetools.Client, ctx context.Context) error {
 				_, err := c.CreateGroup(ctx, commercetools.GroupDraft{GroupName: "x"})
@@ -810,5 +810,29 @@ func TestUpdateActionJSON(t *testing.T) {
 		if err != nil || string(b) != tt.want {
 			t.Errorf("marshal = %s, %v; want %s", b, err, tt.want)
 		}
+	}
+}
+
+func TestCustomerNumbersInGroup(t *testing.T) {
+	t.Parallel()
+	e := setup(t, setupOpts{seed: seed.Options{Customers: 60, Groups: 5}})
+	ids := seedGroupIDs(t, e)
+	for gi, id := range ids {
+		var want []string
+		for _, c := range e.data.Customers {
+			if slices.Contains(c.Groups, gi) {
+				want = append(want, c.Number)
+			}
+		}
+		got, err := e.client.CustomerNumbersInGroup(t.Context(), id)
+		if err != nil {
+			t.Fatalf("group %d: %v", gi, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("group %d: got %v, want %v", gi, got, want)
+		}
+	}
+	if got, err := e.client.CustomerNumbersInGroup(t.Context(), "no-such-group"); err != nil || len(got) != 0 {
+		t.Fatalf("unknown group: %v %v", got, err)
 	}
 }

@@ -27,13 +27,13 @@ const (
 
 // Config builds a Client.
 type Config struct {
-	BaseURL       string        // https://{account}.suitetalk.api.netsuite.com (no trailing path)
-	TokenURL      string        // default BaseURL + "/services/rest/auth/oauth2/v1/token"
-	ClientID      string        // the integration record's client id (JWT iss)
-	CertificateID string        // JWT header kid
-	PrivateKeyPEM []byte        // PKCS#8 / EC / RSA PEM; signs the client assertion (ES256 for EC, PS256 for RSA)
-	HTTPClient    *http.Client  // used for API and token calls; nil = default
-	Logger        *slog.Logger  // nil = discard
+	BaseURL       string       // https://{account}.suitetalk.api.netsuite.com (no trailing path)
+	TokenURL      string       // default BaseURL + "/services/rest/auth/oauth2/v1/token"
+	ClientID      string       // the integration record's client id (JWT iss)
+	CertificateID string       // JWT header kid
+	PrivateKeyPEM []byte       // PKCS#8 / EC / RSA PEM; signs the client assertion (ES256 for EC, PS256 for RSA)
+	HTTPClient    *http.Client // used for API and token calls; nil = default
+	Logger        *slog.Logger // nil = discard
 	Retry         *rest.RetryPolicy
 }
 
@@ -153,7 +153,8 @@ type CategoryFilter struct {
 	IDs                                []string // internal ids; at most 1000
 }
 
-// ListOptions selects a page. Offset must be a multiple of Limit, as NetSuite pages by limit.
+// ListOptions selects a window of results. Any Offset works: NetSuite only takes offsets that
+// are multiples of the limit, so the client reads the aligned page(s) around the window.
 type ListOptions struct {
 	Filter        CategoryFilter
 	Limit, Offset int // Limit 0 = 1000 (max 1000)
@@ -190,8 +191,8 @@ func (c *Client) pageParams(method, path string, opts ListOptions) (limit, offse
 	case limit == 0:
 		limit = maxBatch
 	}
-	if opts.Offset < 0 || opts.Offset%limit != 0 {
-		return 0, 0, c.invalid(method, path, "offset", "offset must be a non-negative multiple of limit")
+	if opts.Offset < 0 {
+		return 0, 0, c.invalid(method, path, "offset", "offset must not be negative")
 	}
 	return limit, opts.Offset, nil
 }

@@ -86,11 +86,17 @@ type tokenErrorBody struct {
 	Description string `json:"error_description"`
 }
 
+// decodeTokenError reads the token endpoint's OAuth error. A refused request (400/401, e.g.
+// invalid_grant for an assertion NetSuite does not accept) is KindUnauthorized: the gateway's
+// own credentials are wrong, which no retry fixes. Outages keep the status's kind (transient).
 func decodeTokenError(e *upstream.Error, body []byte) {
 	var b tokenErrorBody
 	if err := json.Unmarshal(body, &b); err == nil && b.Error != "" {
 		e.Code = b.Error
 		e.Message = b.Description
+		if e.Status == http.StatusBadRequest || e.Status == http.StatusUnauthorized {
+			e.Kind = upstream.KindUnauthorized
+		}
 		return
 	}
 	// Faults on the token endpoint come in the REST error shape.

@@ -43,7 +43,7 @@ func filterValid(f netsuite.CategoryFilter) bool {
 		}
 	}
 	for _, s := range []*string{f.Name, f.NameStartsWith, f.NameContains} {
-		if s != nil && !utf8.ValidString(*s) {
+		if s != nil && (!utf8.ValidString(*s) || len(*s) > 1000) {
 			return false
 		}
 	}

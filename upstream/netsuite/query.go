@@ -11,9 +11,22 @@ import (
 // batch of ids is one request.
 const maxBatch = 1000
 
-// errInvalidText is returned for filter text that is not valid UTF-8: JSON would silently replace
-// the bad bytes, so the upstream would search for something the caller did not ask for.
-var errInvalidText = errors.New("filter text is not valid UTF-8")
+// maxFilterText bounds filter text: no category name comes close, and SuiteQL (Oracle) refuses
+// string literals over 4000 bytes.
+const maxFilterText = 1000
+
+// checkText accepts filter text the builders may quote: valid UTF-8 (JSON would silently replace
+// bad bytes, so the upstream would search for something the caller did not ask for) and at most
+// maxFilterText bytes.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("filter text is not valid UTF-8")
+	}
+	if len(s) > maxFilterText {
+		return fmt.Errorf("filter text is longer than %d bytes", maxFilterText)
+	}
+	return nil
+}
 
 // isID reports whether s is a canonical NetSuite internal id: decimal digits, no sign, no leading
 // zero, at most 18 digits (fits an int64). Only such ids are written into q or SuiteQL text.
@@ -67,8 +80,8 @@ func buildQ(f CategoryFilter) (string, error) {
 		if c.v == nil {
 			continue
 		}
-		if !utf8.ValidString(*c.v) {
-			return "", errInvalidText
+		if err := checkText(*c.v); err != nil {
+			return "", err
 		}
 		conds = append(conds, "name "+c.op+" "+qString(*c.v))
 	}
@@ -109,8 +122,10 @@ func searchWhere(f CategoryFilter, prefix string) ([]string, error) {
 		conds = append(conds, prefix+"id IN ("+strings.Join(f.IDs, ", ")+")")
 	}
 	for _, s := range []*string{f.Name, f.NameStartsWith, f.NameContains} {
-		if s != nil && !utf8.ValidString(*s) {
-			return nil, errInvalidText
+		if s != nil {
+			if err := checkText(*s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	upperName := "UPPER(" + prefix + "name)"

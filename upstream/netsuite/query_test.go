@@ -97,3 +97,46 @@ func TestBatchHelpers(t *testing.T) {
 		t.Error("chunks(nil) is not empty")
 	}
 }
+
+func TestPlanWindow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		offset, limit int
+		want          windowPlan
+	}{
+		{0, 10, windowPlan{pageLimit: 10, pageOffset: 0, skip: 0, pages: 1}},
+		{30, 10, windowPlan{pageLimit: 10, pageOffset: 30, skip: 0, pages: 1}},
+		{50, 20, windowPlan{pageLimit: 24, pageOffset: 48, skip: 2, pages: 1}},
+		{2, 3, windowPlan{pageLimit: 5, pageOffset: 0, skip: 2, pages: 1}},
+		{999, 2, windowPlan{pageLimit: 3, pageOffset: 999, skip: 0, pages: 1}},
+		{7, 1000, windowPlan{pageLimit: 1000, pageOffset: 0, skip: 7, pages: 2}},
+	}
+	for _, tt := range tests {
+		got := planWindow(tt.offset, tt.limit)
+		if got != tt.want {
+			t.Errorf("planWindow(%d, %d) = %+v, want %+v", tt.offset, tt.limit, got, tt.want)
+		}
+		// Whatever the plan, the page(s) must cover the window.
+		end := got.pageOffset + got.pageLimit*got.pages
+		if got.pageOffset > tt.offset || end < tt.offset+tt.limit || got.pageOffset%got.pageLimit != 0 || got.pageLimit > maxBatch {
+			t.Errorf("planWindow(%d, %d) = %+v does not cover the window with aligned pages", tt.offset, tt.limit, got)
+		}
+	}
+}
+
+func FuzzPlanWindow(f *testing.F) {
+	f.Add(50, 20)
+	f.Add(7, 1000)
+	f.Add(12345, 17)
+	f.Fuzz(func(t *testing.T, offset, limit int) {
+		if offset < 0 || offset > 1<<30 || limit < 1 || limit > maxBatch {
+			return
+		}
+		p := planWindow(offset, limit)
+		end := p.pageOffset + p.pageLimit*p.pages
+		if p.pageOffset > offset || end < offset+limit || p.pageOffset%p.pageLimit != 0 || p.pageLimit > maxBatch ||
+			p.skip != offset-p.pageOffset || (p.pages != 1 && p.pages != 2) {
+			t.Fatalf("planWindow(%d, %d) = %+v", offset, limit, p)
+		}
+	})
+}

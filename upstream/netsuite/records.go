@@ -47,20 +47,37 @@ func (c *Client) ListCategories(ctx context.Context, opts ListOptions) (*IDPage,
 	if err != nil {
 		return nil, c.invalid(http.MethodGet, categoryPath, "q", err.Error())
 	}
-	query := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(offset)}}
-	if q != "" {
-		query.Set("q", q)
-	}
-	var out collection
-	if _, err := c.api.Do(ctx, rest.Request{Method: http.MethodGet, Path: categoryPath, Query: query, Retryable: true}, &out); err != nil {
+	var hasMore bool
+	ids, total, err := fetchWindow(offset, limit, func(pageLimit, pageOffset int) ([]string, int, error) {
+		query := url.Values{"limit": {strconv.Itoa(pageLimit)}, "offset": {strconv.Itoa(pageOffset)}}
+		if q != "" {
+			query.Set("q", q)
+		}
+		var out collection
+		if _, err := c.api.Do(ctx, rest.Request{Method: http.MethodGet, Path: categoryPath, Query: query, Retryable: true}, &out); err != nil {
+			return nil, 0, err
+		}
+		hasMore = out.HasMore
+		ids := make([]string, 0, len(out.Items))
+		for _, it := range out.Items {
+			ids = append(ids, it.ID)
+		}
+		return ids, out.TotalResults, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	page := &IDPage{IDs: make([]string, 0, len(out.Items)), HasMore: out.HasMore, Offset: out.Offset,
-		Count: out.Count, TotalResults: out.TotalResults}
-	for _, it := range out.Items {
-		page.IDs = append(page.IDs, it.ID)
+	return &IDPage{IDs: ids, HasMore: moreAfter(offset, len(ids), total, hasMore), Offset: offset,
+		Count: len(ids), TotalResults: total}, nil
+}
+
+// moreAfter reports whether results follow a window: by the total when NetSuite sent one, else
+// by the last page's hasMore.
+func moreAfter(offset, count, total int, lastHasMore bool) bool {
+	if total > 0 || !lastHasMore {
+		return offset+count < total
 	}
-	return page, nil
+	return lastHasMore
 }
 
 // GetCategory reads one category. An id that is not a NetSuite internal id is KindNotFound

@@ -134,16 +134,24 @@ func (c *Client) SearchCategories(ctx context.Context, opts ListOptions) (*Categ
 	if err != nil {
 		return nil, c.invalid(http.MethodPost, suiteQLPath, "filter", err.Error())
 	}
-	rows, page, err := c.suiteQL(ctx, q, limit, offset)
+	var hasMore bool
+	cats, total, err := fetchWindow(offset, limit, func(pageLimit, pageOffset int) ([]Category, int, error) {
+		rows, page, err := c.suiteQL(ctx, q, pageLimit, pageOffset)
+		if err != nil {
+			return nil, 0, err
+		}
+		hasMore = page.HasMore
+		cats := make([]Category, 0, len(rows))
+		for _, row := range rows {
+			cats = append(cats, categoryFromRow(row))
+		}
+		return cats, page.TotalResults, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &CategoryPage{Categories: make([]Category, 0, len(rows)), HasMore: page.HasMore,
-		Offset: page.Offset, Count: page.Count, TotalResults: page.TotalResults}
-	for _, row := range rows {
-		out.Categories = append(out.Categories, categoryFromRow(row))
-	}
-	return out, nil
+	return &CategoryPage{Categories: cats, HasMore: moreAfter(offset, len(cats), total, hasMore), Offset: offset,
+		Count: len(cats), TotalResults: total}, nil
 }
 
 // CategoriesOfCustomers reads the category of each customer (by entityId, the customer number)

@@ -265,6 +265,11 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, contentType
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			if ue := upstream.As(err); ue != nil {
+				// The token fetch classified its own failure: an unreachable or overloaded
+				// token endpoint is an outage (transient), a refused credential is not.
+				return nil, ue
+			}
 			return nil, &upstream.Error{Upstream: c.name, Method: req.Method, Path: path,
 				Kind: upstream.KindUnauthorized, Code: "token_fetch_failed", Err: redact(err)}
 		}

@@ -12,10 +12,11 @@
 //     service level, payment/shipping term, priority, sales rep) expanded too: include[] names
 //     only the eleven top-level sub-objects.
 //   - Errors: resource_missing is KindNotFound on a 404; any other 404 (url_invalid: the base
-//     URL is wrong) is KindUnknown, so it never reads as a missing record. A 400 resource_missing names a
-//     parameter that references a missing record and is KindValidation with Field = param.
-//     parameter_invalid, parameter_unknown, parameter_missing and other invalid_request_error
-//     answers with 400/422 are KindValidation, Field = param. idempotency_key_reused (409) is
+//     URL is wrong) is KindUnknown, so it never reads as a missing record. A 400
+//     resource_missing names a parameter that references a missing record and is
+//     KindValidation with Field = param. parameter_invalid, parameter_unknown,
+//     parameter_missing and other invalid_request_error answers with 400/422 are
+//     KindValidation, Field = param. idempotency_key_reused (409) is
 //     KindConflict, resource_already_exists (a taken customer number) is KindDuplicate,
 //     rate_limit_error is KindRateLimited with RetryAfter, authentication_error is
 //     KindUnauthorized, api_error is KindUnavailable. Code is the vendor's code (its type

@@ -109,6 +109,9 @@ const MaxInList = 1000
 // maxSuiteQLLength bounds a query text: 1000 quoted entity ids fit easily.
 const maxSuiteQLLength = 256 << 10
 
+// MaxStringLiteral is Oracle's limit on a string literal (ORA-01704), which SuiteQL keeps.
+const MaxStringLiteral = 4000
+
 type stokKind int
 
 const (
@@ -160,6 +163,9 @@ func lexSuiteQL(s string) ([]stok, error) {
 			}
 			if !closed {
 				return nil, errAt(start, "unterminated string literal")
+			}
+			if b.Len() > MaxStringLiteral {
+				return nil, errAt(start, "string literal longer than %d bytes", MaxStringLiteral)
 			}
 			toks = append(toks, stok{stString, b.String(), start})
 		case c >= '0' && c <= '9':

@@ -1,0 +1,221 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"custgraph/cache"
+	"custgraph/upstream"
+	"custgraph/upstream/commercetools"
+	"custgraph/upstream/netsuite"
+	"custgraph/upstream/sales"
+)
+
+// CacheTTLs are the per-type lifetimes of cached entities. Categories and groups change rarely
+// (and every change made through the gateway invalidates them); customers change in the sales
+// platform directly, so they live briefly.
+type CacheTTLs struct {
+	Customer time.Duration
+	Category time.Duration
+	Group    time.Duration
+	// Members is the lifetime of a category's list of customer numbers.
+	Members time.Duration
+	// NotFound is the lifetime of a negative entry.
+	NotFound time.Duration
+}
+
+// DefaultCacheTTLs are used for zero fields.
+var DefaultCacheTTLs = CacheTTLs{Customer: 30 * time.Second, Category: 10 * time.Minute,
+	Group: 10 * time.Minute, Members: time.Minute, NotFound: 10 * time.Second}
+
+// Cache type names: part of every key, so renaming one orphans its entries.
+const (
+	typeCustomer         = "customer"
+	typeCustomerByNumber = "customer-by-number"
+	typeCategory         = "category"
+	typeCustomerCategory = "customer-category"
+	typeCategoryMembers  = "category-members"
+	typeGroup            = "group"
+	typeCustomerGroups   = "customer-groups"
+	typeAddress          = "address"
+	typeAccountGroup     = "account-group"
+)
+
+// CacheWrapper puts the shared cache under every loader. Entities are cached in one canonical
+// shape each, so that a write can remove exactly the entries it changes:
+//   - customers are fetched with every include when the cache is on (one entry per customer,
+//     whatever the query's selection), keyed by sales id and by number;
+//   - a customer's category and groups are cached as references only (the category or group
+//     object itself lives in its own entry), so renaming a group cannot leave its old name
+//     inside a hundred customers' entries.
+type CacheWrapper struct {
+	c   *cache.Cache
+	ttl CacheTTLs
+}
+
+// NewCacheWrapper returns the Wrapper and the Invalidator over c.
+func NewCacheWrapper(c *cache.Cache, ttl CacheTTLs) *CacheWrapper {
+	def := DefaultCacheTTLs
+	for _, p := range []struct{ v, d *time.Duration }{{&ttl.Customer, &def.Customer}, {&ttl.Category, &def.Category},
+		{&ttl.Group, &def.Group}, {&ttl.Members, &def.Members}, {&ttl.NotFound, &def.NotFound}} {
+		if *p.v == 0 {
+			*p.v = *p.d
+		}
+	}
+	return &CacheWrapper{c: c, ttl: ttl}
+}
+
+func (w *CacheWrapper) typ(name string, ttl time.Duration) cache.Type {
+	return cache.Type{Name: name, TTL: ttl, NegativeTTL: w.ttl.NotFound, Jitter: 0.1}
+}
+
+func identity(k string) string { return k }
+
+// CanonicalIncludes reports that customers must be fetched with every include.
+func (w *CacheWrapper) CanonicalIncludes() bool { return true }
+
+func (w *CacheWrapper) Customers(kind string, next dataloader.BatchFunc[string, *sales.Customer]) dataloader.BatchFunc[string, *sales.Customer] {
+	name, what := typeCustomer, "customer"
+	if len(kind) >= 6 && kind[:6] == "number" {
+		name = typeCustomerByNumber
+	}
+	return cache.Batch(w.c, w.typ(name, w.ttl.Customer), identity, notFound("sales", what), upstream.IsNotFound, next)
+}
+
+func (w *CacheWrapper) Categories(next dataloader.BatchFunc[string, *netsuite.Category]) dataloader.BatchFunc[string, *netsuite.Category] {
+	return cache.Batch(w.c, w.typ(typeCategory, w.ttl.Category), identity, notFound("netsuite", "customer category"), upstream.IsNotFound, next)
+}
+
+func (w *CacheWrapper) CustomerCategories(next dataloader.BatchFunc[string, *netsuite.CustomerCategory]) dataloader.BatchFunc[string, *netsuite.CustomerCategory] {
+	return keepEmbedded(func(inner dataloader.BatchFunc[string, *netsuite.CustomerCategory]) dataloader.BatchFunc[string, *netsuite.CustomerCategory] {
+		return cache.Batch(w.c, w.typ(typeCustomerCategory, w.ttl.Customer), identity, notFound("netsuite", "customer"), upstream.IsNotFound, inner)
+	}, next, func(v *netsuite.CustomerCategory) *netsuite.CustomerCategory {
+		c := *v
+		c.Category = nil
+		return &c
+	}, func(ctx context.Context, full map[string]*netsuite.CustomerCategory) {
+		cats := map[string]*netsuite.Category{}
+		for _, cc := range full {
+			if cc.Category != nil {
+				cats[cc.Category.ID] = cc.Category
+			}
+		}
+		cache.Prime(ctx, w.c, w.typ(typeCategory, w.ttl.Category), identity, cats)
+	})
+}
+
+func (w *CacheWrapper) CategoryMembers(next dataloader.BatchFunc[string, []string]) dataloader.BatchFunc[string, []string] {
+	return cache.Batch(w.c, w.typ(typeCategoryMembers, w.ttl.Members), identity, notFound("netsuite", "customer category"), upstream.IsNotFound, next)
+}
+
+func (w *CacheWrapper) Groups(next dataloader.BatchFunc[string, *commercetools.CustomerGroup]) dataloader.BatchFunc[string, *commercetools.CustomerGroup] {
+	return cache.Batch(w.c, w.typ(typeGroup, w.ttl.Group), identity, notFound("commercetools", "customer group"), upstream.IsNotFound, next)
+}
+
+func (w *CacheWrapper) CustomerGroups(next dataloader.BatchFunc[string, *commercetools.Customer]) dataloader.BatchFunc[string, *commercetools.Customer] {
+	return keepEmbedded(func(inner dataloader.BatchFunc[string, *commercetools.Customer]) dataloader.BatchFunc[string, *commercetools.Customer] {
+		return cache.Batch(w.c, w.typ(typeCustomerGroups, w.ttl.Customer), identity, notFound("commercetools", "customer"), upstream.IsNotFound, inner)
+	}, next, func(v *commercetools.Customer) *commercetools.Customer {
+		c := *v
+		if c.CustomerGroup != nil {
+			ref := *c.CustomerGroup
+			ref.Obj = nil
+			c.CustomerGroup = &ref
+		}
+		c.CustomerGroupAssignments = slices.Clone(c.CustomerGroupAssignments)
+		for i := range c.CustomerGroupAssignments {
+			c.CustomerGroupAssignments[i].CustomerGroup.Obj = nil
+		}
+		return &c
+	}, func(ctx context.Context, full map[string]*commercetools.Customer) {
+		groups := map[string]*commercetools.CustomerGroup{}
+		for _, cu := range full {
+			for _, g := range cu.Groups() {
+				groups[g.ID] = &g
+			}
+		}
+		cache.Prime(ctx, w.c, w.typ(typeGroup, w.ttl.Group), identity, groups)
+	})
+}
+
+func (w *CacheWrapper) Addresses(next dataloader.BatchFunc[string, *sales.Address]) dataloader.BatchFunc[string, *sales.Address] {
+	return cache.Batch(w.c, w.typ(typeAddress, w.ttl.Customer), identity, notFound("sales", "address"), upstream.IsNotFound, next)
+}
+
+func (w *CacheWrapper) AccountGroups(next dataloader.BatchFunc[string, *sales.AccountGroup]) dataloader.BatchFunc[string, *sales.AccountGroup] {
+	return cache.Batch(w.c, w.typ(typeAccountGroup, w.ttl.Group), identity, notFound("sales", "account group"), upstream.IsNotFound, next)
+}
+
+// keepEmbedded caches the stripped form of each value (references only) while the batch that
+// fetched from the upstream still returns the full values it got, and primes the embedded
+// objects' own entries: a cold read costs no second round trip, and a warm read resolves the
+// embedded objects from their own entries.
+func keepEmbedded[V any](cached func(dataloader.BatchFunc[string, V]) dataloader.BatchFunc[string, V], next dataloader.BatchFunc[string, V],
+	strip func(V) V, prime func(context.Context, map[string]V)) dataloader.BatchFunc[string, V] {
+	type fullKey struct{}
+	inner := cached(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		full := next(ctx, keys)
+		if m, ok := ctx.Value(fullKey{}).(map[string]V); ok {
+			for i, r := range full {
+				if r.Error == nil {
+					m[keys[i]] = r.Data
+				}
+			}
+		}
+		out := make([]*dataloader.Result[V], len(full))
+		for i, r := range full {
+			if r.Error != nil {
+				out[i] = r
+				continue
+			}
+			out[i] = &dataloader.Result[V]{Data: strip(r.Data)}
+		}
+		return out
+	})
+	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		fetched := map[string]V{}
+		res := inner(context.WithValue(ctx, fullKey{}, fetched), keys)
+		prime(ctx, fetched)
+		for i, r := range res {
+			if v, ok := fetched[keys[i]]; ok && r.Error == nil {
+				res[i] = &dataloader.Result[V]{Data: v}
+			}
+		}
+		return res
+	}
+}
+
+// Invalidator removes the entries a mutation changed, from the shared cache (every replica).
+type Invalidator struct{ c *cache.Cache }
+
+// Invalidator returns the invalidator of w's cache.
+func (w *CacheWrapper) Invalidator() Invalidator { return Invalidator{c: w.c} }
+
+func (i Invalidator) Customer(ctx context.Context, salesID, number string) error {
+	return errors.Join(i.c.Invalidate(ctx, cache.Type{Name: typeCustomer}, salesID),
+		i.c.Invalidate(ctx, cache.Type{Name: typeCustomerByNumber}, number),
+		// A new list generation: every cached page may hold the old customer.
+		i.c.Invalidate(ctx, cache.Type{Name: typeCustomerListGen}, "current"))
+}
+
+func (i Invalidator) Category(ctx context.Context, id string) error {
+	return errors.Join(i.c.Invalidate(ctx, cache.Type{Name: typeCategory}, id),
+		i.c.Invalidate(ctx, cache.Type{Name: typeCategoryMembers}, id))
+}
+
+func (i Invalidator) CustomerCategory(ctx context.Context, number string, categoryIDs ...string) error {
+	return errors.Join(i.c.Invalidate(ctx, cache.Type{Name: typeCustomerCategory}, number),
+		i.c.Invalidate(ctx, cache.Type{Name: typeCategoryMembers}, categoryIDs...))
+}
+
+func (i Invalidator) Group(ctx context.Context, id string) error {
+	return i.c.Invalidate(ctx, cache.Type{Name: typeGroup}, id)
+}
+
+func (i Invalidator) CustomerGroups(ctx context.Context, number string) error {
+	return i.c.Invalidate(ctx, cache.Type{Name: typeCustomerGroups}, number)
+}
