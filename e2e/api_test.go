@@ -72,8 +72,10 @@ func TestQueries(t *testing.T) {
 
 	// Filters.
 	var f struct {
-		ByCategory, ByGroup, ByName, ByStatus, Children struct{ Nodes []struct{ Number, Name, Status string } }
-		Cats                                             struct {
+		ByCategory, ByGroup, ByName, ByStatus, Children struct {
+			Nodes []struct{ Number, Name, Status string }
+		}
+		Cats struct {
 			TotalCount int
 			Nodes      []struct{ Name string }
 		}

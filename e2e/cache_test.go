@@ -222,4 +222,3 @@ func waitListening(t testing.TB, addr string) {
 	}
 	t.Fatalf("nothing listens on %s", addr)
 }
-

@@ -154,7 +154,9 @@ func TestNoNPlusOne(t *testing.T) {
 	h.do(nPlusOneQuery, map[string]any{"first": 1}) // tokens fetched once, outside the count
 	for _, n := range []int{10, 50, 200} {
 		h.resetCounts()
-		var d struct{ Customers struct{ Nodes []nestedCustomer } }
+		var d struct {
+			Customers struct{ Nodes []nestedCustomer }
+		}
 		h.data(nPlusOneQuery, map[string]any{"first": n}, &d)
 		if len(d.Customers.Nodes) != n {
 			t.Fatalf("first %d: got %d customers", n, len(d.Customers.Nodes))
@@ -176,7 +178,9 @@ func BenchmarkNested50At20ms(b *testing.B) {
 	h.do(nPlusOneQuery, map[string]any{"first": 1})
 	h.resetCounts()
 	for b.Loop() {
-		var d struct{ Customers struct{ Nodes []nestedCustomer } }
+		var d struct {
+			Customers struct{ Nodes []nestedCustomer }
+		}
 		h.data(nPlusOneQuery, map[string]any{"first": 50}, &d)
 	}
 	var total int64
