@@ -81,55 +81,55 @@ type Setting struct {
 	Name, Default, Help string
 }
 
-// Settings lists every variable with its default.
-var Settings = []Setting{
-	{"CUSTGRAPH_ADDR", ":8080", "address the gateway listens on"},
-	{"CUSTGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /"},
-	{"CUSTGRAPH_INTROSPECTION", "true", "allow schema introspection"},
-	{"CUSTGRAPH_LOADER_WAIT", "2ms", "dataloader batch window"},
-	{"CUSTGRAPH_BATCH_TIMEOUT", "10s", "deadline of one upstream batch"},
-	{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
-	{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
-	{"CUSTGRAPH_CACHE", "true", "cache upstream entities (Redis when CUSTGRAPH_REDIS_URL is set, else in memory)"},
-	{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
-	{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
-	{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache"},
-	{"CUSTGRAPH_CACHE_TTL_CUSTOMER", "30s", "lifetime of cached customers and their category/group references"},
-	{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
-	{"CUSTGRAPH_CACHE_TTL_GROUP", "10m", "lifetime of cached groups and account groups"},
-	{"CUSTGRAPH_CACHE_TTL_NOT_FOUND", "10s", "lifetime of a cached not-found"},
-	{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
-	{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
-	{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
-	{"CUSTGRAPH_NETSUITE_URL", "", "NetSuite base URL, https://{account}.suitetalk.api.netsuite.com"},
-	{"CUSTGRAPH_NETSUITE_TOKEN_URL", "{URL}/services/rest/auth/oauth2/v1/token", "NetSuite OAuth 2.0 token URL"},
-	{"CUSTGRAPH_NETSUITE_CLIENT_ID", "", "NetSuite integration client id"},
-	{"CUSTGRAPH_NETSUITE_CERTIFICATE_ID", "", "NetSuite M2M certificate id (JWT kid)"},
-	{"CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE", "", "PEM file of the M2M certificate's private key"},
-	{"CUSTGRAPH_COMMERCETOOLS_URL", "", "commercetools API URL, https://api.{region}.commercetools.com"},
-	{"CUSTGRAPH_COMMERCETOOLS_AUTH_URL", "", "commercetools auth URL, https://auth.{region}.commercetools.com"},
-	{"CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY", "", "commercetools project key"},
-	{"CUSTGRAPH_COMMERCETOOLS_CLIENT_ID", "", "commercetools API client id"},
-	{"CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET", "", "commercetools API client secret"},
-	{"CUSTGRAPH_COMMERCETOOLS_SCOPES", "manage_project:{project}", "space-separated OAuth scopes"},
-	{"CUSTGRAPH_SALES_URL", "", "sales API base URL, https://{host}/v1/sales"},
-	{"CUSTGRAPH_SALES_API_KEY", "", "sales API key"},
+// Settings lists every setting with its default. Each is an environment variable, a flag (the
+// name without CUSTGRAPH_, lower case, '-' for '_': CUSTGRAPH_REDIS_URL is -redis-url) and a
+// key of the optional YAML file (the same with '_': redis_url).
+func Settings() []Setting {
+	return []Setting{
+		{"CUSTGRAPH_ADDR", ":8080", "address the gateway listens on"},
+		{"CUSTGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /"},
+		{"CUSTGRAPH_INTROSPECTION", "true", "allow schema introspection"},
+		{"CUSTGRAPH_LOADER_WAIT", "2ms", "dataloader batch window"},
+		{"CUSTGRAPH_BATCH_TIMEOUT", "10s", "deadline of one upstream batch"},
+		{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
+		{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
+		{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
+		{"CUSTGRAPH_CACHE", "true", "cache upstream entities (Redis when CUSTGRAPH_REDIS_URL is set, else in memory)"},
+		{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
+		{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
+		{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache"},
+		{"CUSTGRAPH_CACHE_TTL_CUSTOMER", "30s", "lifetime of cached customers and their category/group references"},
+		{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
+		{"CUSTGRAPH_CACHE_TTL_GROUP", "10m", "lifetime of cached groups and account groups"},
+		{"CUSTGRAPH_CACHE_TTL_NOT_FOUND", "10s", "lifetime of a cached not-found"},
+		{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
+		{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
+		{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
+		{"CUSTGRAPH_NETSUITE_URL", "", "NetSuite base URL, https://{account}.suitetalk.api.netsuite.com"},
+		{"CUSTGRAPH_NETSUITE_TOKEN_URL", "{URL}/services/rest/auth/oauth2/v1/token", "NetSuite OAuth 2.0 token URL"},
+		{"CUSTGRAPH_NETSUITE_CLIENT_ID", "", "NetSuite integration client id"},
+		{"CUSTGRAPH_NETSUITE_CERTIFICATE_ID", "", "NetSuite M2M certificate id (JWT kid)"},
+		{"CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE", "", "PEM file of the M2M certificate's private key"},
+		{"CUSTGRAPH_COMMERCETOOLS_URL", "", "commercetools API URL, https://api.{region}.commercetools.com"},
+		{"CUSTGRAPH_COMMERCETOOLS_AUTH_URL", "", "commercetools auth URL, https://auth.{region}.commercetools.com"},
+		{"CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY", "", "commercetools project key"},
+		{"CUSTGRAPH_COMMERCETOOLS_CLIENT_ID", "", "commercetools API client id"},
+		{"CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET", "", "commercetools API client secret"},
+		{"CUSTGRAPH_COMMERCETOOLS_SCOPES", "manage_project:{project}", "space-separated OAuth scopes"},
+		{"CUSTGRAPH_SALES_URL", "", "sales API base URL, https://{host}/v1/sales"},
+		{"CUSTGRAPH_SALES_API_KEY", "", "sales API key"},
+	}
 }
 
-// Load reads the configuration through getenv (os.Getenv in production).
-func Load(getenv func(string) string) (Config, error) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		for _, s := range Settings {
-			if s.Name == name && !strings.Contains(s.Default, "{") {
-				return s.Default
-			}
-		}
-		return ""
+// Load reads the configuration: flags (args, without the program name) over environment
+// variables (getenv) over the YAML file named by -config or CUSTGRAPH_CONFIG over defaults.
+// It returns flag.ErrHelp after printing usage for -help.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	values, err := sources(args, getenv)
+	if err != nil {
+		return Config{}, err
 	}
+	get := func(name string) string { return values[name] }
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -221,4 +222,42 @@ func waitListening(t testing.TB, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s", addr)
+}
+
+// BenchmarkNested50At50ms is the nested 50-customer query with 50 ms of simulated latency on
+// every upstream call: cold (no cache), warm over Redis, warm over the in-memory cache, in one
+// run. Each reports its median (p50-ms) besides the mean.
+func BenchmarkNested50At50ms(b *testing.B) {
+	modes := []struct {
+		name  string
+		cache func(b *testing.B) *cache.Cache
+	}{
+		{"cold", func(*testing.B) *cache.Cache { return nil }},
+		{"warm-redis", func(b *testing.B) *cache.Cache { return redisCache(b, "127.0.0.1:6379") }},
+		{"warm-memory", func(b *testing.B) *cache.Cache { return newCache(b, cache.NewMemory(10000), "bench") }},
+	}
+	for _, m := range modes {
+		b.Run(m.name, func(b *testing.B) {
+			h := newHarness(b, harnessOptions{latency: 50 * time.Millisecond, cache: m.cache(b)})
+			vars := map[string]any{"first": 50}
+			h.data(nPlusOneQuery, vars, &struct{}{}) // tokens, and the cache when there is one
+			var durations []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				h.data(nPlusOneQuery, vars, &struct{}{})
+				durations = append(durations, time.Since(start))
+			}
+			b.ReportMetric(float64(percentile(durations, 50).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(percentile(durations, 99).Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
 }

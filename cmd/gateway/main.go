@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -16,14 +17,10 @@ import (
 )
 
 func main() {
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: gateway\n\nSettings (environment variables, with defaults):\n")
-		for _, s := range config.Settings {
-			fmt.Fprintf(flag.CommandLine.Output(), "  %-40s %s (default %q)\n", s.Name, s.Help, s.Default)
-		}
+	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
 	}
-	flag.Parse()
-	cfg, err := config.Load(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "custgraph: configuration error:\n%v\n", err)
 		os.Exit(2)

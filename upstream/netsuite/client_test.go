@@ -825,8 +825,7 @@ func TestWritesAcceptBodies(t *testing.T) {
 	if err != nil || *got != (netsuite.Category{ID: "11", Name: "Enterprise - Updated"}) {
 		t.Errorf("updated %+v, %v", got, err)
 	}
-	// The bodies were used: the client made no GET of its own (the wrapper's reads bypass stats
-	// routing only through the inner handler, so count the client's requests by route).
+	// The wrapper's two reads are the only GETs: the client used the bodies and read nothing back.
 	if n := e.count(routeGet); n != 2 {
 		t.Errorf("GETs = %d, want only the wrapper's 2 reads", n)
 	}

@@ -55,17 +55,26 @@ type response struct {
 	body   []byte
 }
 
-// call sends one request; headers "" values are dropped, and Authorization is added unless
-// noAuth.
+// call sends one request; header values "" are dropped, and Authorization is added unless
+// noAuth. It fails the test on a transport error.
 func (h *harness) call(t *testing.T, method, path, body string, header map[string]string, noAuth bool) response {
 	t.Helper()
+	r, err := h.send(t, method, path, body, header, noAuth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// send is call without failing the test, for use from other goroutines.
+func (h *harness) send(t *testing.T, method, path, body string, header map[string]string, noAuth bool) (response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(t.Context(), method, h.srv.URL+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -78,14 +87,14 @@ func (h *harness) call(t *testing.T, method, path, body string, header map[strin
 	}
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 
 func (h *harness) suiteQL(t *testing.T, q, params string) response {
@@ -617,7 +626,13 @@ func TestFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan response, 1)
-		go func() { done <- h.call(t, "GET", "/services/rest/record/v1/customerCategory/1", "", nil, false) }()
+		go func() {
+			r, err := h.send(t, "GET", "/services/rest/record/v1/customerCategory/1", "", nil, false)
+			if err != nil {
+				r = response{status: -1, body: []byte(err.Error())}
+			}
+			done <- r
+		}()
 		time.Sleep(100 * time.Millisecond)
 		r := h.call(t, "GET", "/services/rest/record/v1/customerCategory/2", "", nil, false)
 		if e := errorOf(t, r); r.status != 429 || e.Details[0].Code != "CONCURRENCY_LIMIT_EXCEEDED" {
