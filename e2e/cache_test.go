@@ -12,21 +12,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"custgraph/cache"
 )
 
 // redisCache returns a Cache over the machine's Redis (127.0.0.1:6379) in a namespace of its own.
 func redisCache(t testing.TB, addr string) *cache.Cache {
 	t.Helper()
-	rc, err := cache.RedisClientFromURL("redis://" + addr + "/0")
+	rc := testRedisClient(t, addr)
+	if err := rc.Ping(t.Context()).Err(); err != nil {
+		t.Fatalf("Redis at %s: %v (the suite needs a Redis server; .ci/run starts one)", addr, err)
+	}
+	return newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), uniqueNamespace())
+}
+
+// testOpTimeout is generous: these tests check what is cached, and a loaded CI machine running
+// the race detector must not turn a slow Redis answer into a bypass (production uses 50 ms).
+const testOpTimeout = 2 * time.Second
+
+func testRedisClient(t testing.TB, addr string) redis.UniversalClient {
+	t.Helper()
+	rc, err := cache.RedisClientFromURL("redis://" + addr + "/0?read_timeout=2s&write_timeout=2s&pool_timeout=2s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rc.Close() })
-	if err := rc.Ping(t.Context()).Err(); err != nil {
-		t.Fatalf("Redis at %s: %v (the suite needs a Redis server; .ci/run starts one)", addr, err)
-	}
-	return newCache(t, cache.NewRedis(rc, cache.RedisOptions{}), uniqueNamespace())
+	return rc
 }
 
 func newCache(t testing.TB, store cache.Store, ns string) *cache.Cache {
@@ -71,13 +83,9 @@ func TestWarmNestedQueryMakesNoUpstreamRequests(t *testing.T) {
 func TestWriteThroughOneReplicaReadThroughAnother(t *testing.T) {
 	t.Parallel()
 	ns := uniqueNamespace()
-	rc, err := cache.RedisClientFromURL("redis://127.0.0.1:6379/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
-	a := newCache(t, cache.NewRedis(rc, cache.RedisOptions{}), ns)
-	b := newCache(t, cache.NewRedis(rc, cache.RedisOptions{}), ns)
+	rc := testRedisClient(t, "127.0.0.1:6379")
+	a := newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
+	b := newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
 	h := newHarness(t, harnessOptions{cache: a})
 	second := h.addGateway(b)
 	cust, cats, grps := h.ids()

@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
+	"custgraph/cache"
 	"custgraph/config"
 	"custgraph/gateway"
 )
@@ -26,6 +29,7 @@ func main() {
 		os.Exit(2)
 	}
 	log := newLogger(cfg)
+	redis.SetLogger(cache.RedisLogger{Log: log})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = gateway.Run(ctx, cfg, log, func(s gateway.Started) {

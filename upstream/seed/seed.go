@@ -60,29 +60,35 @@ func (d Dataset) Children(parent int) []int {
 // IsParent reports whether customer i has child accounts.
 func (d Dataset) IsParent(i int) bool { return len(d.Children(i)) > 0 }
 
-var categoryNames = []string{
-	"Enterprise", "Mid-Market", "Small Business", "Startup", "Individual/Consumer",
-	"Healthcare", "Financial Services", "Retail", "Manufacturing", "Technology",
-	"Professional Services", "Direct Customer", "Reseller/Partner", "Government", "Non-Profit",
-	"Educational Institution", "North America", "EMEA", "APAC", "Latin America",
+// Name lists are functions, not package variables: nothing can change them between runs.
+func categoryNames() []string {
+	return []string{
+		"Enterprise", "Mid-Market", "Small Business", "Startup", "Individual/Consumer",
+		"Healthcare", "Financial Services", "Retail", "Manufacturing", "Technology",
+		"Professional Services", "Direct Customer", "Reseller/Partner", "Government", "Non-Profit",
+		"Educational Institution", "North America", "EMEA", "APAC", "Latin America",
+	}
 }
 
-var groupNames = []string{
-	"Gold", "Silver", "Bronze", "Platinum", "Reseller", "Wholesale", "Distributor", "VIP",
-	"Employee", "Partner", "Education", "Government", "Nonprofit", "Startup Program", "Loyalty",
-	"Trade", "Export", "Regional North", "Regional South", "Regional East", "Regional West",
-	"Early Access", "Beta Testers", "Key Accounts", "Strategic", "Churn Risk", "New Business",
-	"Renewal", "Seasonal", "Clearance",
+func groupNames() []string {
+	return []string{
+		"Gold", "Silver", "Bronze", "Platinum", "Reseller", "Wholesale", "Distributor", "VIP",
+		"Employee", "Partner", "Education", "Government", "Nonprofit", "Startup Program", "Loyalty",
+		"Trade", "Export", "Regional North", "Regional South", "Regional East", "Regional West",
+		"Early Access", "Beta Testers", "Key Accounts", "Strategic", "Churn Risk", "New Business",
+		"Renewal", "Seasonal", "Clearance",
+	}
 }
 
-var (
-	nameFirst = []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark",
+func nameParts() (first, second, suffix []string) {
+	first = []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark",
 		"Wayne", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture", "Gringotts", "Oscorp",
 		"Pied Piper", "Monarch", "Sterling", "Dunder", "Bluth"}
-	nameSecond = []string{"Industrial", "Logistics", "Foods", "Health", "Supply", "Electric",
+	second = []string{"Industrial", "Logistics", "Foods", "Health", "Supply", "Electric",
 		"Textiles", "Marine", "Labs", "Outfitters"}
-	nameSuffix = []string{"Inc.", "LLC", "Ltd.", "GmbH", "Co.", "Group"}
-)
+	suffix = []string{"Inc.", "LLC", "Ltd.", "GmbH", "Co.", "Group"}
+	return first, second, suffix
+}
 
 // Generate builds the data set for o.
 func Generate(o Options) Dataset {
@@ -102,8 +108,8 @@ func Generate(o Options) Dataset {
 	var d Dataset
 	for i := range o.Categories {
 		name := fmt.Sprintf("Segment %d", i+1)
-		if i < len(categoryNames) {
-			name = categoryNames[i]
+		if names := categoryNames(); i < len(names) {
+			name = names[i]
 		}
 		// The last two categories are inactive and unassigned, so filters on isInactive and the
 		// "cannot delete a category in use" rule both have something to show.
@@ -111,8 +117,8 @@ func Generate(o Options) Dataset {
 	}
 	for i := range o.Groups {
 		name := fmt.Sprintf("Group %d", i+1)
-		if i < len(groupNames) {
-			name = groupNames[i]
+		if names := groupNames(); i < len(names) {
+			name = names[i]
 		}
 		d.Groups = append(d.Groups, Group{Key: fmt.Sprintf("grp-%03d", i+1), Name: name})
 	}
@@ -144,6 +150,7 @@ func Generate(o Options) Dataset {
 }
 
 func customerName(i int) string {
+	nameFirst, nameSecond, nameSuffix := nameParts()
 	a := nameFirst[i%len(nameFirst)]
 	b := nameSecond[(i/len(nameFirst))%len(nameSecond)]
 	s := nameSuffix[(i/(len(nameFirst)*len(nameSecond)))%len(nameSuffix)]
