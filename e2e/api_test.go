@@ -70,6 +70,18 @@ func TestQueries(t *testing.T) {
 		t.Errorf("nodes: %+v", one.Nodes)
 	}
 
+	// Lookups that find nothing are null without an error; a group by key.
+	r := h.do(`{
+		customerByNumber(number: "C-0") { id }
+		customer(id: "gid://custgraph/Customer/cus_missing") { id }
+		customerCategory(id: "gid://custgraph/CustomerCategory/99999") { id }
+		customerGroup(key: "no-such-key") { id }
+		byKey: customerGroup(key: "grp-003") { key name }
+	}`, nil)
+	if len(r.Errors) > 0 || string(r.Data) != `{"customerByNumber":null,"customer":null,"customerCategory":null,"customerGroup":null,"byKey":{"key":"grp-003","name":"Bronze"}}` {
+		t.Errorf("not-found lookups: %s %+v", r.Data, r.Errors)
+	}
+
 	// Filters.
 	var f struct {
 		ByCategory, ByGroup, ByName, ByStatus, Children struct {
