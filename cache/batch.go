@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/graph-gophers/dataloader/v7"
+
+	"custgraph/reqlog"
 )
 
 // negativeMarker is the stored value of a not-found entry; it is never valid JSON.
@@ -88,7 +90,7 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 	var miss []int
 	for j, key := range ck {
 		if raw, ok := got[key]; ok {
-			if r := b.decode(ctx, rep[j], raw, st); r != nil {
+			if r := b.decode(ctx, rep[j], key, raw, st); r != nil {
 				res[j] = r
 				continue
 			}
@@ -98,6 +100,7 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 		}
 		miss = append(miss, j)
 	}
+	reqlog.From(ctx).CacheLookups(len(ck)-len(miss), len(miss))
 	if len(miss) > 0 {
 		// Write only after a successful read: a failed read means the store is unwell, and a
 		// write would only add latency.
@@ -109,8 +112,9 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 	return out
 }
 
-// decode turns a stored value into a result, or nil when it must be treated as a miss.
-func (b *batcher[K, V]) decode(ctx context.Context, k K, raw []byte, st *typeCounters) *dataloader.Result[V] {
+// decode turns a stored value into a result, or nil when it must be treated as a miss. The same
+// bytes read again under the same key reuse the value decoded last time (decoded.go).
+func (b *batcher[K, V]) decode(ctx context.Context, k K, key string, raw []byte, st *typeCounters) *dataloader.Result[V] {
 	if len(raw) == 1 && raw[0] == negativeMarker {
 		if b.notFound == nil {
 			return nil // cannot rebuild the error: fetch instead
@@ -118,12 +122,19 @@ func (b *batcher[K, V]) decode(ctx context.Context, k K, raw []byte, st *typeCou
 		st.negativeHits.Add(1)
 		return &dataloader.Result[V]{Error: b.notFound(k)}
 	}
+	if m, ok := b.c.decoded.get(key, raw); ok {
+		if v, ok := m.(V); ok {
+			st.hits.Add(1)
+			return &dataloader.Result[V]{Data: v}
+		}
+	}
 	var v V
 	if err := json.Unmarshal(raw, &v); err != nil {
 		st.errors.Add(1)
 		b.c.log.DebugContext(ctx, "cache entry does not decode; refetching", "type", b.t.Name, "error", err)
 		return nil
 	}
+	b.c.decoded.put(key, raw, v)
 	st.hits.Add(1)
 	return &dataloader.Result[V]{Data: v}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Breaker tunes the circuit breaker around the store.
 	Breaker BreakerSettings
+	// DecodedBytes bounds the memo of decoded values (decoded.go), by the length of the stored
+	// bytes it remembers: 0 = DefaultDecodedBytes, negative = no memo (decode every read).
+	DecodedBytes int
 }
 
 // BreakerSettings tunes the circuit breaker around the store. Zero fields take the defaults.
@@ -87,6 +90,8 @@ type Cache struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight // cache key -> fetch in progress in this process
+
+	decoded *decodedMemo // nil: decode every read
 }
 
 // New returns a Cache over store.
@@ -124,6 +129,7 @@ func New(store Store, opts Options) (*Cache, error) {
 		prefix:  opts.Namespace + ":v" + strconv.Itoa(opts.FormatVersion) + ":",
 		log:     log.With("component", "cache", "namespace", opts.Namespace),
 		flights: make(map[string]*flight),
+		decoded: newDecodedMemo(opts.DecodedBytes),
 	}
 	c.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "cache-store",
@@ -216,6 +222,7 @@ func (c *Cache) Invalidate(ctx context.Context, t Type, ids ...string) error {
 		}
 	}
 	c.mu.Unlock()
+	c.decoded.forget(keys)
 	if err := c.store.Delete(ctx, keys...); err != nil {
 		c.stats(t.Name).errors.Add(1)
 		return fmt.Errorf("cache: invalidate %d %s entries: %w", len(keys), t.Name, err)

@@ -27,7 +27,9 @@
 // A found entity is stored as its JSON encoding. A not-found answer is stored as the single byte
 // "!" (never valid JSON) with the type's NegativeTTL, and served as the error the caller's
 // notFound func rebuilds. Other errors are never cached. An entry whose bytes do not decode is
-// counted as an error and treated as a miss, so the next fetch overwrites it.
+// counted as an error and treated as a miss, so the next fetch overwrites it. Reading the very
+// same bytes again under the same key reuses the value decoded last time (a memo bounded by
+// Options.DecodedBytes), so hits share values between requests: treat them as immutable.
 //
 // # Expiry
 //

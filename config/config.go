@@ -33,10 +33,22 @@ type Config struct {
 	LoaderWait    time.Duration // CUSTGRAPH_LOADER_WAIT
 	BatchTimeout  time.Duration // CUSTGRAPH_BATCH_TIMEOUT
 	Cache         Cache
+	Security      Security   // authentication, rate limits, body size (security.go)
+	Frontend      Frontend   // CORS, compression, GET caching, query limits (frontend.go)
+	Resilience    Resilience // upstream timeouts, limits, retries, breakers, request budget (resilience.go)
 
 	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: text or json
 	LogLevel      string        // CUSTGRAPH_LOG_LEVEL
 	ShutdownGrace time.Duration // CUSTGRAPH_SHUTDOWN_TIMEOUT
+	// ShutdownDelay is how long shutdown reports not-ready, still serving, before it drains.
+	ShutdownDelay time.Duration // CUSTGRAPH_SHUTDOWN_DELAY
+	// ReadyUpstreams: readiness requires every upstream to answer its probe.
+	ReadyUpstreams bool // CUSTGRAPH_READY_UPSTREAMS
+	// ReadyInterval is how long /readyz reuses its dependency probes' results.
+	ReadyInterval time.Duration // CUSTGRAPH_READY_INTERVAL
+
+	// Naive turns batching and the cache off (one upstream call per item): benchmarks only.
+	Naive bool // CUSTGRAPH_NAIVE
 }
 
 // Cache holds the shared cache settings.
@@ -73,7 +85,10 @@ type Commercetools struct {
 // Sales holds the sales API connection settings.
 type Sales struct {
 	URL    string // CUSTGRAPH_SALES_URL
-	APIKey string // CUSTGRAPH_SALES_API_KEY
+	APIKey string // CUSTGRAPH_SALES_API_KEY(_FILE)
+	// CallerAuth: the sales API is called with the caller's own bearer token
+	// (CUSTGRAPH_SALES_AUTH=caller) instead of APIKey.
+	CallerAuth bool
 }
 
 // Setting documents one variable for -help and the README.
@@ -85,7 +100,7 @@ type Setting struct {
 // name without CUSTGRAPH_, lower case, '-' for '_': CUSTGRAPH_REDIS_URL is -redis-url) and a
 // key of the optional YAML file (the same with '_': redis_url).
 func Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{"CUSTGRAPH_ADDR", ":8080", "address the gateway listens on"},
 		{"CUSTGRAPH_PLAYGROUND", "true", "serve the GraphiQL playground at /"},
 		{"CUSTGRAPH_INTROSPECTION", "true", "allow schema introspection"},
@@ -94,6 +109,9 @@ func Settings() []Setting {
 		{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
 		{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
+		{"CUSTGRAPH_SHUTDOWN_DELAY", "0s", "how long shutdown reports not-ready at /readyz, still serving, before it drains (at least the readiness probe period)"},
+		{"CUSTGRAPH_READY_UPSTREAMS", "true", "/readyz fails while an upstream does not answer its probe (false: only Redis and shutdown count)"},
+		{"CUSTGRAPH_READY_INTERVAL", "5s", "how long /readyz reuses the result of its upstream and Redis probes"},
 		{"CUSTGRAPH_CACHE", "true", "cache upstream entities (Redis when CUSTGRAPH_REDIS_URL is set, else in memory)"},
 		{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
 		{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
@@ -102,6 +120,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
 		{"CUSTGRAPH_CACHE_TTL_GROUP", "10m", "lifetime of cached groups and account groups"},
 		{"CUSTGRAPH_CACHE_TTL_NOT_FOUND", "10s", "lifetime of a cached not-found"},
+		{"CUSTGRAPH_NAIVE", "false", "benchmarks only: no batching and no cache, one upstream call per item"},
 		{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
 		{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
 		{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
@@ -118,7 +137,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_COMMERCETOOLS_SCOPES", "manage_project:{project}", "space-separated OAuth scopes"},
 		{"CUSTGRAPH_SALES_URL", "", "sales API base URL, https://{host}/v1/sales"},
 		{"CUSTGRAPH_SALES_API_KEY", "", "sales API key"},
-	}
+	}, append(append(securitySettings(), frontendSettings()...), resilienceSettings()...)...)
 }
 
 // Load reads the configuration: flags (args, without the program name) over environment
@@ -134,6 +153,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
 	}
+	secret := func(name string) string { return readSecret(get, bad, name) }
 	duration := func(name string) time.Duration {
 		d, err := time.ParseDuration(get(name))
 		if err != nil || d < 0 {
@@ -176,6 +196,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		LogFormat:      get("CUSTGRAPH_LOG_FORMAT"),
 		LogLevel:       get("CUSTGRAPH_LOG_LEVEL"),
 		ShutdownGrace:  duration("CUSTGRAPH_SHUTDOWN_TIMEOUT"),
+		ShutdownDelay:  duration("CUSTGRAPH_SHUTDOWN_DELAY"),
+		ReadyUpstreams: boolean("CUSTGRAPH_READY_UPSTREAMS"),
+		ReadyInterval:  duration("CUSTGRAPH_READY_INTERVAL"),
+		Naive:          boolean("CUSTGRAPH_NAIVE"),
 		SandboxAddr:    address("CUSTGRAPH_SANDBOX_ADDR"),
 		SandboxLatency: duration("CUSTGRAPH_SANDBOX_LATENCY"),
 		NetSuite: NetSuite{
@@ -186,11 +210,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		Commercetools: Commercetools{
 			URL: httpURL("CUSTGRAPH_COMMERCETOOLS_URL"), AuthURL: httpURL("CUSTGRAPH_COMMERCETOOLS_AUTH_URL"),
 			ProjectKey: get("CUSTGRAPH_COMMERCETOOLS_PROJECT_KEY"), ClientID: get("CUSTGRAPH_COMMERCETOOLS_CLIENT_ID"),
-			ClientSecret: get("CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET"), Scopes: get("CUSTGRAPH_COMMERCETOOLS_SCOPES"),
+			ClientSecret: secret("CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET"), Scopes: get("CUSTGRAPH_COMMERCETOOLS_SCOPES"),
 		},
-		Sales: Sales{URL: httpURL("CUSTGRAPH_SALES_URL"), APIKey: get("CUSTGRAPH_SALES_API_KEY")},
+		Sales: Sales{URL: httpURL("CUSTGRAPH_SALES_URL"), APIKey: secret("CUSTGRAPH_SALES_API_KEY")},
 		Cache: Cache{
-			Enabled: boolean("CUSTGRAPH_CACHE"), RedisURL: get("CUSTGRAPH_REDIS_URL"),
+			Enabled: boolean("CUSTGRAPH_CACHE"), RedisURL: secret("CUSTGRAPH_REDIS_URL"),
 			Namespace:   get("CUSTGRAPH_CACHE_NAMESPACE"),
 			CustomerTTL: duration("CUSTGRAPH_CACHE_TTL_CUSTOMER"), CategoryTTL: duration("CUSTGRAPH_CACHE_TTL_CATEGORY"),
 			GroupTTL: duration("CUSTGRAPH_CACHE_TTL_GROUP"), NotFoundTTL: duration("CUSTGRAPH_CACHE_TTL_NOT_FOUND"),
@@ -239,6 +263,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			"CUSTGRAPH_COMMERCETOOLS_CLIENT_ID": c.Commercetools.ClientID, "CUSTGRAPH_COMMERCETOOLS_CLIENT_SECRET": c.Commercetools.ClientSecret,
 			"CUSTGRAPH_SALES_API_KEY": c.Sales.APIKey,
 		}
+		if get("CUSTGRAPH_SALES_AUTH") == "caller" {
+			delete(required, "CUSTGRAPH_SALES_API_KEY") // the caller's own token is sent instead
+		}
 		for name, v := range required {
 			if v == "" {
 				bad(name, "is required when the upstreams are configured")
@@ -250,6 +277,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	loadSecurity(&c, get, bad)
+	loadFrontend(&c, get, bad)
+	loadResilience(&c, get, bad)
 	return c, sortedJoin(errs)
 }
 

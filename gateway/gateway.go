@@ -12,14 +12,15 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"custgraph/cache"
+	"custgraph/gateway/playground"
 	"custgraph/graph"
+	"custgraph/health"
 	"custgraph/loaders"
 	"custgraph/resolvers"
+	"custgraph/telemetry"
 )
 
 // Options configure the handler.
@@ -37,8 +38,26 @@ type Options struct {
 	// every mutation, and the store of persisted queries. CacheTTLs tune it.
 	Cache     *cache.Cache
 	CacheTTLs loaders.CacheTTLs
-	// MaxBodyBytes caps a request body; 0 = 1 MiB.
+	// MaxBodyBytes caps a request body (413 above it); 0 = 1 MiB.
 	MaxBodyBytes int64
+	// Security: authentication, scopes, rate limit, sales pass-through (security.go). The zero
+	// value is open, for sandbox mode and tests.
+	Security Security
+	// Naive is for benchmarks only (CUSTGRAPH_NAIVE): no batching and no cache, one upstream
+	// call per item, to show what batching and caching buy.
+	Naive bool
+	// Limits refuse expensive queries before they run; nil = DefaultLimits().
+	Limits *Limits
+	// HTTP tunes the endpoint for browsers and mobile apps: CORS, compression, GET caching.
+	HTTP HTTPOptions
+	// Telemetry traces and measures requests (served at /metrics); nil: metrics only, in a
+	// registry of the handler's own (ops.go).
+	Telemetry *telemetry.Telemetry
+	// Health answers /readyz; nil: ready whenever the handler answers.
+	Health *health.Checker
+	// RequestBudget is the total time one GraphQL request may spend on upstream calls
+	// (resilience.go); 0 = no budget.
+	RequestBudget time.Duration
 }
 
 // ExampleQuery is preloaded in the playground and used in the README.
@@ -68,11 +87,17 @@ func New(opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	lopts := loaders.Options{Wait: opts.LoaderWait, BatchTimeout: opts.BatchTimeout}
+	if opts.Naive {
+		opts.Cache = nil
+	}
+	lopts := loaders.Options{Wait: opts.LoaderWait, BatchTimeout: opts.BatchTimeout, Naive: opts.Naive}
+	tel := opsTelemetry(opts)
+	lopts.Observe = tel // a span and metrics per loader batch (ops.go)
 	res := &resolvers.Resolver{Logger: log}
 	var apq graphql.Cache[string] = lru.New[string](1000)
 	if opts.Cache != nil {
 		w := loaders.NewCacheWrapper(opts.Cache, opts.CacheTTLs)
+		opts.Security.scopeSalesCache(w)
 		lopts.Wrap = w
 		res.Invalidate = w.Invalidator()
 		apq = opts.Cache.APQ(cache.DefaultAPQTTL)
@@ -80,10 +105,8 @@ func New(opts Options) http.Handler {
 	factory := loaders.NewFactory(opts.Upstreams, lopts)
 	res.Loaders = factory
 
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: costs()}))
+	setupServer(srv, opts) // GraphQL-over-HTTP transports and limits (http.go, limits.go)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
@@ -91,25 +114,25 @@ func New(opts Options) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(log))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(log))
+	srv.Use(resolvers.CollapseBatchErrors{}) // one error per failed upstream batch, not per field
+	// Operation span, metrics and log fields (ops.go).
+	srv.Use(tel.Extension())
+	opts.Security.install(srv) // scope checks before anything executes
 
 	mux := http.NewServeMux()
-	gql := limitBody(opts.MaxBodyBytes, factory.Middleware(srv))
+	api := withBudget(opts.RequestBudget, factory.Middleware(srv)) // upstream deadline (resilience.go)
+	gql := opts.Security.wrap(limitBody(opts.MaxBodyBytes, api))   // auth, rate limit (security.go)
+	gql = wrapEndpoint(gql, opts.HTTP, log)                        // compression, CORS (frontend.go)
+	// Outermost, so every answer is traced, counted and logged (ops.go).
+	gql = observeEndpoint(gql, tel, log)
 	mux.Handle("/graphql", gql)
 	if opts.Playground {
-		mux.Handle("GET /{$}", playground.Handler("custgraph", "/graphql"))
+		playground.Register(mux, playground.Page{Title: "custgraph", Endpoint: "/graphql", Query: ExampleQuery})
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return mux
-}
-
-func limitBody(n int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, n)
-		}
-		next.ServeHTTP(w, r)
-	})
+	mountOps(mux, tel, opts.Health) // /metrics, /readyz (ops.go)
+	return securityHeaders(mux)
 }

@@ -15,6 +15,7 @@ import (
 	"custgraph/config"
 	"custgraph/loaders"
 	"custgraph/simstack"
+	"custgraph/telemetry"
 	"custgraph/upstream/commercetools"
 	"custgraph/upstream/netsuite"
 	"custgraph/upstream/sales"
@@ -25,6 +26,7 @@ import (
 type Started struct {
 	URL        string // the gateway's base URL
 	SandboxURL string // "" outside sandbox mode
+	Auth       string // how callers authenticate; "off" (sandbox mode only) when they do not
 }
 
 // Run serves the gateway described by cfg until ctx ends, then shuts down gracefully within
@@ -40,7 +42,20 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 
 	var info Started
 	var up loaders.Upstreams
-	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	tel, flushTraces, err := newTelemetry(ctx, log) // tracing from OTEL_*, metrics (ops.go)
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
+	// Each upstream gets its own copy of this client, instrumented for it (perUpstream).
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: tel.UpstreamTransport(upstreamTransport())}
+	res, err := NewResilience(cfg.Resilience, log, nil) // per-upstream policies (resilience.go)
+	if err != nil {
+		return err
+	}
+	for name, p := range res.Policies() {
+		telemetry.WatchBreaker(tel, name, p.State) // custgraph_breaker_state
+	}
 	if cfg.Sandbox {
 		stack, err := simstack.Start(simstack.Options{Addr: cfg.SandboxAddr, Latency: cfg.SandboxLatency,
 			Seed: seed.Options{Customers: cfg.SandboxSize}})
@@ -53,32 +68,47 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 			_ = stack.Close(sctx)
 		}()
 		info.SandboxURL = stack.URL
-		up, err = SandboxUpstreams(stack, httpClient, log)
+		up, err = SandboxUpstreams(stack, httpClient, log, res.Option())
 		if err != nil {
 			return err
 		}
 	} else {
-		up, err = ConfiguredUpstreams(cfg, httpClient, log)
+		up, err = ConfiguredUpstreams(cfg, httpClient, log, res.Option())
 		if err != nil {
 			return err
 		}
 	}
 
+	if cfg.Naive {
+		cfg.Cache.Enabled = false
+		log.Warn("CUSTGRAPH_NAIVE: batching and cache off, one upstream call per item (for benchmarks only)")
+	}
 	c, closeCache, err := NewCache(cfg.Cache, log)
 	if err != nil {
 		return err
 	}
 	defer closeCache()
+	sec, closeSec, err := NewSecurity(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeSec()
+	info.Auth = cfg.Security.Auth.Describe()
+	ready := newReadiness(cfg, info.SandboxURL, c, log) // /readyz (ops.go)
 	h := New(Options{Upstreams: up, Logger: log, Playground: cfg.Playground, Introspection: cfg.Introspection,
 		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout, Cache: c, CacheTTLs: loaders.CacheTTLs{
 			Customer: cfg.Cache.CustomerTTL, Category: cfg.Cache.CategoryTTL, Group: cfg.Cache.GroupTTL,
-			NotFound: cfg.Cache.NotFoundTTL}})
+			NotFound: cfg.Cache.NotFoundTTL}, Naive: cfg.Naive,
+		Security: sec, MaxBodyBytes: cfg.Security.MaxBodyBytes,
+		Telemetry: tel, Health: ready, RequestBudget: cfg.Resilience.RequestBudget,
+		Limits: limitsFrom(cfg.Frontend), HTTP: httpFrom(cfg.Frontend)}) // frontend.go
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10, // room for large bearer tokens, not for header floods
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	info.URL = "http://" + displayAddr(ln.Addr())
@@ -87,15 +117,26 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	ready.Started()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	// Not ready first, still serving, so load balancers stop sending before the listener closes.
+	ready.ShuttingDown()
+	log.Info("shutting down", "delay", cfg.ShutdownDelay, "grace", cfg.ShutdownGrace)
+	if cfg.ShutdownDelay > 0 {
+		time.Sleep(cfg.ShutdownDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if err != nil {
+		// The grace ran out: cut what still runs instead of leaving it to the process exit.
+		log.Warn("shutdown grace exceeded; closing the remaining connections", "grace", cfg.ShutdownGrace)
+		_ = srv.Close()
+	}
 	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
@@ -139,15 +180,15 @@ func NewCache(cfg config.Cache, log *slog.Logger) (*cache.Cache, func(), error) 
 const cacheFormat = 1
 
 // SandboxUpstreams builds the three clients against a running sandbox.
-func SandboxUpstreams(stack *simstack.Stack, httpClient *http.Client, log *slog.Logger) (loaders.Upstreams, error) {
+func SandboxUpstreams(stack *simstack.Stack, httpClient *http.Client, log *slog.Logger, opts ...UpstreamOption) (loaders.Upstreams, error) {
 	ns, ct, sl := stack.NetSuiteConfig(), stack.CommercetoolsConfig(), stack.SalesConfig()
 	ns.HTTPClient, ct.HTTPClient, sl.HTTPClient = httpClient, httpClient, httpClient
 	ns.Logger, ct.Logger, sl.Logger = log, log, log
-	return newUpstreams(ns, ct, sl)
+	return newUpstreams(ns, ct, sl, opts...)
 }
 
 // ConfiguredUpstreams builds the three clients from the configuration.
-func ConfiguredUpstreams(cfg config.Config, httpClient *http.Client, log *slog.Logger) (loaders.Upstreams, error) {
+func ConfiguredUpstreams(cfg config.Config, httpClient *http.Client, log *slog.Logger, opts ...UpstreamOption) (loaders.Upstreams, error) {
 	key, err := os.ReadFile(cfg.NetSuite.PrivateKeyFile)
 	if err != nil {
 		return loaders.Upstreams{}, fmt.Errorf("CUSTGRAPH_NETSUITE_PRIVATE_KEY_FILE: %w", err)
@@ -162,11 +203,19 @@ func ConfiguredUpstreams(cfg config.Config, httpClient *http.Client, log *slog.L
 		commercetools.Config{APIURL: cfg.Commercetools.URL, AuthURL: cfg.Commercetools.AuthURL,
 			ProjectKey: cfg.Commercetools.ProjectKey, ClientID: cfg.Commercetools.ClientID,
 			ClientSecret: cfg.Commercetools.ClientSecret, Scopes: scopes, HTTPClient: httpClient, Logger: log},
-		sales.Config{BaseURL: cfg.Sales.URL, APIKey: cfg.Sales.APIKey, HTTPClient: httpClient, Logger: log},
+		sales.Config{BaseURL: cfg.Sales.URL, APIKey: cfg.Sales.APIKey, CallerAuth: cfg.Sales.CallerAuth, HTTPClient: httpClient, Logger: log},
+		opts...,
 	)
 }
 
-func newUpstreams(ns netsuite.Config, ct commercetools.Config, sl sales.Config) (loaders.Upstreams, error) {
+func newUpstreams(ns netsuite.Config, ct commercetools.Config, sl sales.Config, opts ...UpstreamOption) (loaders.Upstreams, error) {
+	for _, o := range opts {
+		o(&ns, &ct, &sl) // policies and retries (resilience.go)
+	}
+	// Spans and metrics name the upstream when the shared client's transport can split (ops.go).
+	ns.HTTPClient = perUpstream(ns.HTTPClient, "netsuite")
+	ct.HTTPClient = perUpstream(ct.HTTPClient, "commercetools")
+	sl.HTTPClient = perUpstream(sl.HTTPClient, "sales")
 	var up loaders.Upstreams
 	var err error
 	if up.NetSuite, err = netsuite.New(ns); err != nil {

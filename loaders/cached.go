@@ -2,6 +2,8 @@ package loaders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"custgraph/upstream"
 	"custgraph/upstream/commercetools"
 	"custgraph/upstream/netsuite"
+	"custgraph/upstream/rest"
 	"custgraph/upstream/sales"
 )
 
@@ -55,6 +58,55 @@ const (
 type CacheWrapper struct {
 	c   *cache.Cache
 	ttl CacheTTLs
+	// perCaller: the sales API is called with each caller's own token and may answer each
+	// caller differently, so sales entries are private to the token that fetched them.
+	perCaller bool
+}
+
+// ScopeSalesPerCaller makes every cached sales entry (customers, addresses, account groups,
+// list pages) private to the caller credential that fetched it: its key carries a hash of the
+// caller's bearer token (rest.CallerToken), and a request without one caches nothing. NetSuite
+// and commercetools entries, fetched with the gateway's own credentials, stay shared. Call it
+// before the wrapper is used. A write invalidates the writer's own sales entries and every
+// list page; other callers' copies of the written customer expire with their TTL.
+func (w *CacheWrapper) ScopeSalesPerCaller() { w.perCaller = true }
+
+// callerScope is the key prefix of the request's caller-private sales entries: a hash of the
+// token the sales API saw, so an entry is only ever read back by a request carrying that token.
+func callerScope(ctx context.Context) (string, bool) {
+	tok, ok := rest.CallerToken(ctx)
+	if !ok {
+		return "", false
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return "caller-" + hex.EncodeToString(sum[:16]), true
+}
+
+// salesKey returns the id part of a sales entry's key for this request; ok is false when the
+// entry must not be cached at all (per-caller mode without a caller token).
+func (w *CacheWrapper) salesKey(ctx context.Context) (keyOf func(string) string, ok bool) {
+	if !w.perCaller {
+		return identity, true
+	}
+	scope, ok := callerScope(ctx)
+	if !ok {
+		return nil, false
+	}
+	return func(k string) string { return scope + "/" + k }, true
+}
+
+// cachedSales caches a sales type, shared or per caller.
+func cachedSales[V any](w *CacheWrapper, t cache.Type, notFound func(string) error, next dataloader.BatchFunc[string, V]) dataloader.BatchFunc[string, V] {
+	if !w.perCaller {
+		return cache.Batch(w.c, t, identity, notFound, upstream.IsNotFound, next)
+	}
+	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		keyOf, ok := w.salesKey(ctx)
+		if !ok {
+			return next(ctx, keys)
+		}
+		return cache.Batch(w.c, t, keyOf, notFound, upstream.IsNotFound, next)(ctx, keys)
+	}
 }
 
 // NewCacheWrapper returns the Wrapper and the Invalidator over c.
@@ -83,7 +135,7 @@ func (w *CacheWrapper) Customers(kind string, next dataloader.BatchFunc[string, 
 	if len(kind) >= 6 && kind[:6] == "number" {
 		name = typeCustomerByNumber
 	}
-	return cache.Batch(w.c, w.typ(name, w.ttl.Customer), identity, notFound("sales", what), upstream.IsNotFound, next)
+	return cachedSales(w, w.typ(name, w.ttl.Customer), notFound("sales", what), next)
 }
 
 func (w *CacheWrapper) Categories(next dataloader.BatchFunc[string, *netsuite.Category]) dataloader.BatchFunc[string, *netsuite.Category] {
@@ -143,11 +195,11 @@ func (w *CacheWrapper) CustomerGroups(next dataloader.BatchFunc[string, *commerc
 }
 
 func (w *CacheWrapper) Addresses(next dataloader.BatchFunc[string, *sales.Address]) dataloader.BatchFunc[string, *sales.Address] {
-	return cache.Batch(w.c, w.typ(typeAddress, w.ttl.Customer), identity, notFound("sales", "address"), upstream.IsNotFound, next)
+	return cachedSales(w, w.typ(typeAddress, w.ttl.Customer), notFound("sales", "address"), next)
 }
 
 func (w *CacheWrapper) AccountGroups(next dataloader.BatchFunc[string, *sales.AccountGroup]) dataloader.BatchFunc[string, *sales.AccountGroup] {
-	return cache.Batch(w.c, w.typ(typeAccountGroup, w.ttl.Group), identity, notFound("sales", "account group"), upstream.IsNotFound, next)
+	return cachedSales(w, w.typ(typeAccountGroup, w.ttl.Group), notFound("sales", "account group"), next)
 }
 
 // keepEmbedded caches the stripped form of each value (references only) while the batch that
@@ -190,16 +242,22 @@ func keepEmbedded[V any](cached func(dataloader.BatchFunc[string, V]) dataloader
 }
 
 // Invalidator removes the entries a mutation changed, from the shared cache (every replica).
-type Invalidator struct{ c *cache.Cache }
+type Invalidator struct {
+	c *cache.Cache
+	w *CacheWrapper // for the sales keys, private per caller in per-caller mode
+}
 
 // Invalidator returns the invalidator of w's cache.
-func (w *CacheWrapper) Invalidator() Invalidator { return Invalidator{c: w.c} }
+func (w *CacheWrapper) Invalidator() Invalidator { return Invalidator{c: w.c, w: w} }
 
 func (i Invalidator) Customer(ctx context.Context, salesID, number string) error {
-	return errors.Join(i.c.Invalidate(ctx, cache.Type{Name: typeCustomer}, salesID),
-		i.c.Invalidate(ctx, cache.Type{Name: typeCustomerByNumber}, number),
-		// A new list generation: every cached page may hold the old customer.
-		i.c.Invalidate(ctx, cache.Type{Name: typeCustomerListGen}, "current"))
+	// A new list generation: every cached page may hold the old customer.
+	err := i.c.Invalidate(ctx, cache.Type{Name: typeCustomerListGen}, "current")
+	if keyOf, ok := i.w.salesKey(ctx); ok {
+		err = errors.Join(err, i.c.Invalidate(ctx, cache.Type{Name: typeCustomer}, keyOf(salesID)),
+			i.c.Invalidate(ctx, cache.Type{Name: typeCustomerByNumber}, keyOf(number)))
+	}
+	return err
 }
 
 func (i Invalidator) Category(ctx context.Context, id string) error {

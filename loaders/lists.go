@@ -38,17 +38,21 @@ func (f *Factory) ListCustomers(ctx context.Context, opts sales.ListCustomersOpt
 		return f.up.Sales.ListCustomers(ctx, opts)
 	}
 	opts.Include = canonicalIncludes()
+	keyOf, ok := w.salesKey(ctx)
+	if !ok {
+		return f.up.Sales.ListCustomers(ctx, opts) // per-caller mode without a caller token
+	}
 	gen := w.listGeneration(ctx)
 	key := listKey(gen, opts)
 	var fetched *sales.CustomerPage
-	page := cache.Batch(w.c, w.typ(typeCustomerList, w.ttl.Customer), identity, nil, nil,
+	page := cache.Batch(w.c, w.typ(typeCustomerList, w.ttl.Customer), keyOf, nil, nil,
 		func(ctx context.Context, keys []string) []*dataloader.Result[*listPage] {
 			p, err := f.up.Sales.ListCustomers(ctx, opts)
 			if err != nil {
 				return []*dataloader.Result[*listPage]{{Error: err}}
 			}
 			fetched = p
-			w.primeCustomers(ctx, p.Customers)
+			w.primeCustomers(ctx, keyOf, p.Customers)
 			lp := &listPage{PageInfo: p.PageInfo, IDs: make([]string, len(p.Customers))}
 			for i, c := range p.Customers {
 				lp.IDs[i] = c.ID
@@ -77,15 +81,15 @@ func (f *Factory) ListCustomers(ctx context.Context, opts sales.ListCustomersOpt
 
 // primeCustomers stores customers fetched whole by a list call as entity entries, by id and
 // by number, so the items of a cached page are hits.
-func (w *CacheWrapper) primeCustomers(ctx context.Context, cs []sales.Customer) {
+func (w *CacheWrapper) primeCustomers(ctx context.Context, keyOf func(string) string, cs []sales.Customer) {
 	byID := make(map[string]*sales.Customer, len(cs))
 	byNumber := make(map[string]*sales.Customer, len(cs))
 	for i := range cs {
 		byID[cs[i].ID] = &cs[i]
 		byNumber[cs[i].Number] = &cs[i]
 	}
-	cache.Prime(ctx, w.c, w.typ(typeCustomer, w.ttl.Customer), identity, byID)
-	cache.Prime(ctx, w.c, w.typ(typeCustomerByNumber, w.ttl.Customer), identity, byNumber)
+	cache.Prime(ctx, w.c, w.typ(typeCustomer, w.ttl.Customer), keyOf, byID)
+	cache.Prime(ctx, w.c, w.typ(typeCustomerByNumber, w.ttl.Customer), keyOf, byNumber)
 }
 
 // listGeneration returns the current generation token, creating one when there is none. With

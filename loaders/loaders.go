@@ -39,6 +39,12 @@ type Options struct {
 	BatchTimeout time.Duration
 	// Wrap, when set, wraps every batch function once (the shared cache hooks in here).
 	Wrap Wrapper
+	// Observe, when set, is told of every batch (telemetry: a span and the batch size).
+	Observe BatchObserver
+	// Naive turns batching off (capacity 1, Prefetch does nothing): one upstream call per item,
+	// as a hand-written REST gateway makes. For benchmarks only (cmd/loadtest compares against
+	// it); never the default.
+	Naive bool
 }
 
 // Wrapper can wrap the batch functions, e.g. with a read-through cache. Each method receives the
@@ -104,6 +110,7 @@ func NewFactory(up Upstreams, opts Options) *Factory {
 		f.addresses = w.Addresses(f.addresses)
 		f.accountGroups = w.AccountGroups(f.accountGroups)
 	}
+	f.observeAll()
 	return f
 }
 
@@ -150,6 +157,7 @@ func (f *Factory) customerBatch(byNumber bool, includes []string) dataloader.Bat
 	if f.opts.Wrap != nil {
 		batch = f.opts.Wrap.Customers(key, batch)
 	}
+	batch = observe(f.opts.Observe, customerLoaderName(byNumber), batch)
 	f.customers[key] = batch
 	return batch
 }
@@ -283,25 +291,31 @@ type Loaders struct {
 
 	mu        sync.Mutex
 	customers map[string]*dataloader.Loader[string, *sales.Customer]
+
+	directMu sync.Mutex
+	direct   map[any]any // loader -> *direct[V] (direct.go)
 }
 
 // New returns a fresh set of loaders for one request.
 func (f *Factory) New() *Loaders {
-	return &Loaders{
-		f:                         f,
-		CategoryByID:              newLoader(f.categories, netsuiteBatch, f.opts.Wait),
-		CategoryOfCustomer:        newLoader(f.customerCategories, netsuiteBatch, f.opts.Wait),
-		CustomerNumbersInCategory: newLoader(f.categoryMembers, netsuiteBatch, f.opts.Wait),
-		GroupByID:                 newLoader(f.groups, commercetoolsBatch, f.opts.Wait),
-		GroupsOfCustomer:          newLoader(f.customerGroups, commercetoolsBatch, f.opts.Wait),
-		AddressByID:               newLoader(f.addresses, salesBatch, f.opts.Wait),
-		AccountGroupByID:          newLoader(f.accountGroups, salesBatch, f.opts.Wait),
-		customers:                 map[string]*dataloader.Loader[string, *sales.Customer]{},
-	}
+	l := &Loaders{f: f, customers: map[string]*dataloader.Loader[string, *sales.Customer]{}}
+	l.CategoryByID = newTrackedLoader(l, f.categories, f.capacity(netsuiteBatch))
+	l.CategoryOfCustomer = newTrackedLoader(l, f.customerCategories, f.capacity(netsuiteBatch))
+	l.CustomerNumbersInCategory = newTrackedLoader(l, f.categoryMembers, f.capacity(netsuiteBatch))
+	l.GroupByID = newTrackedLoader(l, f.groups, f.capacity(commercetoolsBatch))
+	l.GroupsOfCustomer = newTrackedLoader(l, f.customerGroups, f.capacity(commercetoolsBatch))
+	l.AddressByID = newTrackedLoader(l, f.addresses, f.capacity(salesBatch))
+	l.AccountGroupByID = newTrackedLoader(l, f.accountGroups, f.capacity(salesBatch))
+	return l
 }
 
-func newLoader[V any](fn dataloader.BatchFunc[string, V], capacity int, wait time.Duration) *dataloader.Loader[string, V] {
-	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[string, V](wait), dataloader.WithBatchCapacity[string, V](capacity))
+// capacity is a loader's batch capacity: the upstream's limit, or 1 in naive mode (every Load
+// is its own upstream call).
+func (f *Factory) capacity(limit int) int {
+	if f.opts.Naive {
+		return 1
+	}
+	return limit
 }
 
 // CustomerByID returns the loader of customers by sales id fetched with the include[] set.
@@ -330,7 +344,7 @@ func (l *Loaders) customerLoader(byNumber bool, includes []string) *dataloader.L
 	if ld, ok := l.customers[key]; ok {
 		return ld
 	}
-	ld := newLoader(l.f.customerBatch(byNumber, inc), salesBatch, l.f.opts.Wait)
+	ld := newTrackedLoader(l, l.f.customerBatch(byNumber, inc), l.f.capacity(salesBatch))
 	l.customers[key] = ld
 	return ld
 }
@@ -343,8 +357,11 @@ func Load[V any](ctx context.Context, l *dataloader.Loader[string, V], key strin
 	return l.Load(ctx, key)()
 }
 
-// LoadMany reads keys in one batch; errs[i] belongs to keys[i].
+// LoadMany reads keys in one batch (sent at once, see direct.go); errs[i] belongs to keys[i].
 func LoadMany[V any](ctx context.Context, l *dataloader.Loader[string, V], keys []string) ([]V, []error) {
+	if d := directOf(ctx, l); d != nil {
+		d.start(ctx, keys)
+	}
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	for i, k := range keys {
 		thunks[i] = l.Load(ctx, k)
@@ -361,6 +378,13 @@ func LoadMany[V any](ctx context.Context, l *dataloader.Loader[string, V], keys 
 // its items will ask for puts them into one batch at once, so the batch does not depend on how
 // quickly the items' resolvers happen to run.
 func Prefetch[V any](ctx context.Context, l *dataloader.Loader[string, V], keys []string) {
+	if ls, ok := ctx.Value(ctxKey{}).(*Loaders); ok && ls.f.opts.Naive {
+		return // naive mode: each item asks for its own key when it resolves
+	}
+	if d := directOf(ctx, l); d != nil {
+		d.start(ctx, keys) // one batch, sent now (direct.go)
+		return
+	}
 	for _, k := range keys {
 		l.Load(ctx, k)
 	}

@@ -116,6 +116,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gerr
 		}
 		code := codeOf(err)
+		msg := sanitizeUpstreamMessage(ue.Message) // the upstream's words, fit for a caller
 		setExt(gerr, "code", code)
 		setExt(gerr, "upstream", ue.Upstream)
 		if ue.Status != 0 {
@@ -132,14 +133,14 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if ue.CurrentVersion != 0 {
 				setExt(gerr, "currentVersion", ue.CurrentVersion)
 			}
-			gerr.Message = fmt.Sprintf("%s: conflict: %s", ue.Upstream, orDefault(ue.Message, "the record changed or is in use"))
+			gerr.Message = fmt.Sprintf("%s: conflict: %s", ue.Upstream, orDefault(msg, "the record changed or is in use"))
 		case upstream.KindDuplicate:
 			setExt(gerr, "reason", "DUPLICATE")
-			gerr.Message = fmt.Sprintf("%s: duplicate: %s", ue.Upstream, orDefault(ue.Message, "a unique value is already taken"))
+			gerr.Message = fmt.Sprintf("%s: duplicate: %s", ue.Upstream, orDefault(msg, "a unique value is already taken"))
 		case upstream.KindNotFound:
-			gerr.Message = fmt.Sprintf("%s: %s", ue.Upstream, orDefault(ue.Message, "not found"))
+			gerr.Message = fmt.Sprintf("%s: %s", ue.Upstream, orDefault(msg, "not found"))
 		case upstream.KindValidation:
-			gerr.Message = fmt.Sprintf("%s rejected the input: %s", ue.Upstream, orDefault(ue.Message, "invalid input"))
+			gerr.Message = fmt.Sprintf("%s rejected the input: %s", ue.Upstream, orDefault(msg, "invalid input"))
 		case upstream.KindRateLimited:
 			if ue.RetryAfter > 0 {
 				setExt(gerr, "retryAfterSeconds", int(ue.RetryAfter.Seconds()+0.5))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"custgraph/graph/model"
 	"custgraph/loaders"
 	"custgraph/upstream/sales"
 )
@@ -24,6 +25,17 @@ func prefetchEdges(ctx context.Context, customers []sales.Customer, fields []gra
 	if len(groups) > 0 {
 		loaders.Prefetch(ctx, l.GroupsOfCustomer, dedupe(groups))
 	}
+}
+
+// prefetchOne is prefetchEdges for a root field returning one customer (customer,
+// customerByNumber): its own category and groups and those of its inline parent and children
+// are one batch per upstream at once, instead of depending on the items' resolvers all
+// reaching their loaders within one dataloader window (which a busy process overruns).
+func prefetchOne(ctx context.Context, c *model.Customer) {
+	if c == nil || c.Raw == nil {
+		return
+	}
+	prefetchEdges(ctx, []sales.Customer{*c.Raw}, selectedUnder(ctx, customerTypes))
 }
 
 func collectEdgeKeys(op *graphql.OperationContext, customers []sales.Customer, fields []graphql.CollectedField, cats, groups *[]string) {

@@ -477,7 +477,9 @@ func (r *queryResolver) Customer(ctx context.Context, id string) (*model.Custome
 	if err != nil {
 		return nil, err
 	}
-	return loadCustomer(ctx, sid, customerIncludes(ctx))
+	c, err := loadCustomer(ctx, sid, customerIncludes(ctx))
+	prefetchOne(ctx, c)
+	return c, err
 }
 
 // CustomerByNumber is the resolver for the customerByNumber field.
@@ -493,7 +495,9 @@ func (r *queryResolver) CustomerByNumber(ctx context.Context, number string) (*m
 	if err != nil {
 		return nil, err
 	}
-	return customerModel(c, inc), nil
+	m := customerModel(c, inc)
+	prefetchOne(ctx, m)
+	return m, nil
 }
 
 // Customers is the resolver for the customers field.

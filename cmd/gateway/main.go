@@ -17,6 +17,7 @@ import (
 	"custgraph/cache"
 	"custgraph/config"
 	"custgraph/gateway"
+	"custgraph/reqlog"
 )
 
 func main() {
@@ -34,8 +35,13 @@ func main() {
 	defer stop()
 	err = gateway.Run(ctx, cfg, log, func(s gateway.Started) {
 		if s.SandboxURL != "" {
-			fmt.Printf("custgraph sandbox mode: simulated NetSuite, commercetools and sales APIs at %s (no authentication; not for production)\n", s.SandboxURL)
+			fmt.Printf("custgraph sandbox mode: simulated NetSuite, commercetools and sales APIs at %s (not for production)\n", s.SandboxURL)
 			fmt.Printf("  inject faults: curl -X POST %s/netsuite/_sim/faults -d '{\"latency_ms\": 200}'\n", s.SandboxURL)
+		}
+		if s.Auth == "off" {
+			fmt.Println("custgraph authentication: OFF, anyone who can reach this port can read and write (sandbox mode only)")
+		} else {
+			fmt.Printf("custgraph authentication: %s\n", s.Auth)
 		}
 		if cfg.Playground {
 			fmt.Printf("custgraph playground: %s/\n", s.URL)
@@ -53,7 +59,7 @@ func newLogger(cfg config.Config) *slog.Logger {
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(reqlog.NewHandler(slog.NewJSONHandler(os.Stderr, opts))) // request_id, trace_id
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(reqlog.NewHandler(slog.NewTextHandler(os.Stderr, opts)))
 }

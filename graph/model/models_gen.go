@@ -90,6 +90,13 @@ type CustomerCategoryFilter struct {
 	IsInactive     graphql.Omittable[*bool]   `json:"isInactive,omitempty"`
 }
 
+type CustomerCategoryRepresentation struct {
+	ID graphql.Omittable[*string] `json:"id,omitempty"`
+	// The @key this representation matched: one of the CustomerCategoryMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CustomerCategoryMatchedKey `json:"-"`
+}
+
 type CustomerConnection struct {
 	Edges    []*CustomerEdge `json:"edges"`
 	Nodes    []*Customer     `json:"nodes"`
@@ -139,6 +146,21 @@ type CustomerGroupFilter struct {
 	Key graphql.Omittable[*string] `json:"key,omitempty"`
 }
 
+type CustomerGroupRepresentation struct {
+	ID graphql.Omittable[*string] `json:"id,omitempty"`
+	// The @key this representation matched: one of the CustomerGroupMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CustomerGroupMatchedKey `json:"-"`
+}
+
+type CustomerRepresentation struct {
+	ID     graphql.Omittable[*string] `json:"id,omitempty"`
+	Number graphql.Omittable[*string] `json:"number,omitempty"`
+	// The @key this representation matched: one of the CustomerMatchedKey constants.
+	// gqlgen sets it from the fields the router sent; the router does not send it.
+	MatchedKey CustomerMatchedKey `json:"-"`
+}
+
 type DeleteCustomerCategoryPayload struct {
 	// Global id of the deleted category.
 	DeletedID string `json:"deletedId"`
@@ -159,6 +181,7 @@ type NotificationPreferences struct {
 	AcceptsInvoiceEmails bool `json:"acceptsInvoiceEmails"`
 }
 
+// Relay page info. Shareable: every subgraph of a federated graph may define the same type.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	HasPreviousPage bool    `json:"hasPreviousPage"`

@@ -29,6 +29,7 @@ type Config struct {
 	HTTPClient                                          *http.Client // API and token calls; nil = default
 	Logger                                              *slog.Logger
 	Retry                                               *rest.RetryPolicy
+	Policy                                              *rest.Policy // timeout, concurrency limit, breaker; nil = none
 }
 
 // projectKeyPattern is commercetools' rule for project keys; it also keeps the key path-safe.
@@ -106,6 +107,7 @@ func New(cfg Config) (*Client, error) {
 		DecodeError: decodeError,
 		Retry:       cfg.Retry,
 		Logger:      cfg.Logger,
+		Policy:      cfg.Policy,
 	})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type Config struct {
 	HTTPClient    *http.Client // used for API and token calls; nil = default
 	Logger        *slog.Logger // nil = discard
 	Retry         *rest.RetryPolicy
+	// Policy is the account's timeout, concurrency limit and breaker, applied to API calls
+	// (a token fetch runs inside the API call that needs it, under the same slot); nil = none.
+	Policy *rest.Policy
 }
 
 // Client calls one NetSuite account's REST web services. It is safe for concurrent use.
@@ -119,6 +122,7 @@ func New(cfg Config) (*Client, error) {
 		DecodeError: decodeError,
 		Retry:       cfg.Retry,
 		Logger:      cfg.Logger,
+		Policy:      cfg.Policy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("netsuite: %w", err)

@@ -1,7 +1,9 @@
 // Package rest is the HTTP plumbing the three upstream clients share: building requests, JSON
 // bodies, credentials, bounded reads of error bodies, classification of failures into
-// *upstream.Error, and retries of calls that are safe to repeat. It knows no vendor's paths or
-// error shapes: each client supplies those. It never logs headers or bodies.
+// *upstream.Error, retries of calls that are safe to repeat, and each upstream's Policy (a
+// per-attempt timeout, a concurrency limit that queues, a circuit breaker; policy.go). It knows
+// no vendor's paths or error shapes: each client supplies those. It never logs headers or
+// bodies, and never retries a call not marked Retryable.
 package rest
 
 import (
@@ -55,6 +57,9 @@ type Config struct {
 	Retry       *RetryPolicy // nil: DefaultRetry
 	Logger      *slog.Logger // nil: discard
 	UserAgent   string
+	// Policy, when set, is the upstream's shared timeout, concurrency limit and circuit breaker
+	// (policy.go); nil imposes none.
+	Policy *Policy
 }
 
 // Client sends requests to one upstream.
@@ -67,6 +72,7 @@ type Client struct {
 	retry     RetryPolicy
 	log       *slog.Logger
 	userAgent string
+	policy    *Policy
 }
 
 // New validates cfg and returns a Client.
@@ -91,6 +97,7 @@ func New(cfg Config) (*Client, error) {
 		retry:     DefaultRetry,
 		log:       cfg.Logger,
 		userAgent: cfg.UserAgent,
+		policy:    cfg.Policy,
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 30 * time.Second}
@@ -139,7 +146,8 @@ type Response struct {
 }
 
 // Do sends req and decodes a 2xx JSON body into out (when out is non-nil and there is a body).
-// A non-2xx answer becomes an *upstream.Error. A 401 invalidates the token and is tried once more.
+// A non-2xx answer becomes an *upstream.Error. A 401 invalidates the token and is tried once more
+// (not when the token fetch itself was refused). Every attempt passes the client's Policy.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
 	var body []byte
 	contentType := ""
@@ -159,8 +167,13 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		attempts = 1
 	}
 	reauthorized := false
+	send := func(ctx context.Context) (*Response, error) { return c.once(ctx, req, body, contentType, out) }
+	path := req.Path
+	if u, err := c.endpoint(req.Path); err == nil {
+		path = u.EscapedPath()
+	}
 	op := func() (*Response, error) {
-		resp, err := c.once(ctx, req, body, contentType, out)
+		resp, err := c.attempt(ctx, req.Method, path, send)
 		if err == nil {
 			return resp, nil
 		}
@@ -171,11 +184,13 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		if ue == nil {
 			return nil, backoff.Permanent(err)
 		}
-		if ue.Kind == upstream.KindUnauthorized && c.auth != nil && !reauthorized {
+		var tf *tokenFetchError
+		if ue.Kind == upstream.KindUnauthorized && c.auth != nil && !reauthorized && !errors.As(err, &tf) {
 			// A token can be revoked or expire early; one fresh token is worth one more try.
+			// Not when the token fetch itself was refused: a second fetch would be refused too.
 			reauthorized = true
 			c.auth.Invalidate()
-			resp, err = c.once(ctx, req, body, contentType, out)
+			resp, err = c.attempt(ctx, req.Method, path, send)
 			if err == nil {
 				return resp, nil
 			}
@@ -183,7 +198,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 				return nil, backoff.Permanent(err)
 			}
 		}
-		if !req.Retryable || !upstream.Transient(ue) {
+		if !req.Retryable || !upstream.Transient(ue) || ue.Code == CodeCircuitOpen {
 			return nil, backoff.Permanent(ue)
 		}
 		if ue.RetryAfter > 0 {
@@ -234,7 +249,7 @@ func fitsDeadline(ctx context.Context, wait time.Duration) bool {
 }
 
 func (c *Client) once(ctx context.Context, req Request, body []byte, contentType string, out any) (*Response, error) {
-	u, err := url.Parse(c.base.String() + "/" + strings.TrimPrefix(req.Path, "/"))
+	u, err := c.endpoint(req.Path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: build request path: %w", c.name, err)
 	}
@@ -268,10 +283,10 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, contentType
 			if ue := upstream.As(err); ue != nil {
 				// The token fetch classified its own failure: an unreachable or overloaded
 				// token endpoint is an outage (transient), a refused credential is not.
-				return nil, ue
+				return nil, &tokenFetchError{ue}
 			}
-			return nil, &upstream.Error{Upstream: c.name, Method: req.Method, Path: path,
-				Kind: upstream.KindUnauthorized, Code: "token_fetch_failed", Err: redact(err)}
+			return nil, &tokenFetchError{&upstream.Error{Upstream: c.name, Method: req.Method, Path: path,
+				Kind: upstream.KindUnauthorized, Code: "token_fetch_failed", Err: redact(err)}}
 		}
 	}
 
@@ -326,6 +341,18 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, contentType
 	}
 	return r, nil
 }
+
+// endpoint is the absolute URL of a path relative to the base URL.
+func (c *Client) endpoint(path string) (*url.URL, error) {
+	return url.Parse(c.base.String() + "/" + strings.TrimPrefix(path, "/"))
+}
+
+// tokenFetchError marks a failure of Authorize (the token fetch), so Do does not answer it by
+// fetching another token. It unwraps to the *upstream.Error that Do returns.
+type tokenFetchError struct{ ue *upstream.Error }
+
+func (e *tokenFetchError) Error() string { return e.ue.Error() }
+func (e *tokenFetchError) Unwrap() error { return e.ue }
 
 // redact drops URL query strings from transport errors: a token endpoint's URL or a query may
 // carry values that must not reach logs.

@@ -61,12 +61,17 @@ type Config struct {
 	BaseURL string
 	// APIKey is sent as a bearer token.
 	APIKey string
+	// CallerAuth sends each call with the GraphQL caller's own bearer token (rest.CallerToken)
+	// instead of APIKey, which is then not needed; a call without a caller token is refused.
+	CallerAuth bool
 	// HTTPClient is the transport; nil means a client with a 30 s timeout.
 	HTTPClient *http.Client
 	// Logger receives debug lines for calls and retries; nil discards them.
 	Logger *slog.Logger
 	// Retry is the retry policy of reads and keyed PATCHes; nil means rest.DefaultRetry.
 	Retry *rest.RetryPolicy
+	// Policy is the sales API's timeout, concurrency limit and breaker; nil imposes none.
+	Policy *rest.Policy
 }
 
 // Client calls the sales API. It is safe for concurrent use.
@@ -84,7 +89,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("sales: Config.BaseURL must be an absolute http or https URL")
 	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
 		return nil, errors.New("sales: Config.BaseURL must not carry a query, fragment or user info")
-	case cfg.APIKey == "":
+	case cfg.APIKey == "" && !cfg.CallerAuth:
 		return nil, errors.New("sales: Config.APIKey is required")
 	case strings.ContainsAny(cfg.APIKey, " \t\r\n"):
 		// Never echo the key itself, only that it is malformed.
@@ -93,14 +98,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Retry != nil && (cfg.Retry.MaxAttempts < 1 || cfg.Retry.BaseDelay < 0 || cfg.Retry.MaxDelay < 0) {
 		return nil, errors.New("sales: Config.Retry needs MaxAttempts >= 1 and non-negative delays")
 	}
+	var auth rest.Authenticator = rest.Bearer(cfg.APIKey)
+	if cfg.CallerAuth {
+		auth = rest.CallerBearer{}
+	}
 	rc, err := rest.New(rest.Config{
 		Upstream:    upstreamName,
 		BaseURL:     cfg.BaseURL,
 		HTTPClient:  cfg.HTTPClient,
-		Auth:        rest.Bearer(cfg.APIKey),
+		Auth:        auth,
 		DecodeError: decodeError,
 		Retry:       cfg.Retry,
 		Logger:      cfg.Logger,
+		Policy:      cfg.Policy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sales: Config.BaseURL: %w", err)

@@ -5,11 +5,13 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -44,6 +46,10 @@ func (f Faults) validate() error {
 	}
 	return nil
 }
+
+// maxBufferedBody bounds the request body a delayed request reads ahead; the simulators' own
+// handlers refuse far smaller bodies.
+const maxBufferedBody = 8 << 20
 
 // FaultKind says which failure a simulator must render in its upstream's own error shape.
 type FaultKind int
@@ -81,6 +87,9 @@ type Options struct {
 type Stats struct {
 	Requests int64            `json:"requests"`
 	Routes   map[string]int64 `json:"routes"`
+	// Cancelled counts requests whose caller went away while the simulator was still delaying
+	// its answer (latency): proof that a client's cancellation reached the upstream.
+	Cancelled int64 `json:"cancelled"`
 }
 
 // Server wraps a simulator's routes with counting, faults and the admin surface.
@@ -90,7 +99,8 @@ type Server struct {
 	latency time.Duration
 	tokens  *Tokens
 
-	inflight atomic.Int64
+	inflight  atomic.Int64
+	cancelled atomic.Int64
 
 	mu     sync.Mutex
 	faults Faults
@@ -139,11 +149,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d := s.latency + time.Duration(f.LatencyMS)*time.Millisecond; d > 0 {
+		// Read the body first, as a real server would while working: only once it is consumed
+		// does net/http watch the connection and cancel r.Context() when the client hangs up.
+		if r.Body != nil && r.ContentLength != 0 {
+			b, err := io.ReadAll(io.LimitReader(r.Body, maxBufferedBody))
+			if err != nil {
+				s.cancelled.Add(1) // the client went away mid-body
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			s.cancelled.Add(1)
 			return
 		}
 	}
@@ -166,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Requests: s.total, Routes: make(map[string]int64, len(s.counts))}
+	st := Stats{Requests: s.total, Routes: make(map[string]int64, len(s.counts)), Cancelled: s.cancelled.Load()}
 	for k, v := range s.counts {
 		st.Routes[k] = v
 	}
@@ -178,6 +199,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) Reset() {
 	s.up.Reset()
 	s.mu.Lock()
+	s.cancelled.Store(0)
 	s.total = 0
 	s.counts = map[string]int64{}
 	s.mu.Unlock()
@@ -187,6 +209,7 @@ func (s *Server) Reset() {
 // operation after others changed the store.
 func (s *Server) ResetStats() {
 	s.mu.Lock()
+	s.cancelled.Store(0)
 	s.total = 0
 	s.counts = map[string]int64{}
 	s.mu.Unlock()
