@@ -43,11 +43,16 @@ type httpResult struct {
 	gql     gqlResponse
 }
 
+// rawClient sends requests as they are (no transparent decompression) and keeps no idle
+// connection behind (goleak checks the suite).
+func rawClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableCompression: true, DisableKeepAlives: true}, Timeout: 30 * time.Second}
+}
+
 // exchange sends req as it is: no transparent decompression, no added Accept.
 func exchange(t *testing.T, req *http.Request) httpResult {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 30 * time.Second}
-	resp, err := client.Do(req)
+	resp, err := rawClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

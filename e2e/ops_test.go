@@ -476,6 +476,8 @@ func TestReadinessFollowsUpstreams(t *testing.T) {
 	})
 	if resp, err := http.Get(s.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("/healthz while an upstream is down: %v %v", resp, err)
+	} else {
+		resp.Body.Close() // an unclosed body keeps the connection's goroutines alive (goleak)
 	}
 	setFaults(t, s.SandboxURL, "netsuite", sim.Faults{})
 	eventually(t, "ready again", func() bool { c, _ := readyz(t, s.URL); return c == http.StatusOK })

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/rs/cors"
+
+	"custgraph/auth"
 )
 
 // withCORS lets browsers on the allowed origins call the GraphQL endpoint (rs/cors: preflight,
@@ -20,7 +22,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
 		// What a browser may send: the GraphQL headers, credentials, Apollo's client
 		// identification and CSRF-prevention headers, request id and tracing.
-		AllowedHeaders: []string{"Accept", "Content-Type", "Authorization", "X-Request-Id",
+		AllowedHeaders: []string{"Accept", "Content-Type", "Authorization", auth.APIKeyHeader, "X-Request-Id",
 			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Apollographql-Client-Name",
 			"Apollographql-Client-Version", "Traceparent", "Tracestate", "Baggage"},
 		ExposedHeaders: []string{"X-Request-Id"},

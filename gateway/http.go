@@ -19,6 +19,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"custgraph/auth"
 )
 
 // GraphQL over HTTP, by the specification (graphql.github.io/graphql-over-http, the draft
@@ -178,9 +180,9 @@ func failedStatus(media string, errs gqlerror.List) int {
 		case codePersistedNotFound:
 			// Not 400: Apollo Client turns persisted queries off for good after a 400.
 			return http.StatusNotFound
-		case "UNAUTHENTICATED":
+		case auth.CodeUnauthenticated:
 			return http.StatusUnauthorized
-		case "FORBIDDEN":
+		case auth.CodeForbidden:
 			return http.StatusForbidden
 		case "INTERNAL_SERVER_ERROR":
 			return http.StatusInternalServerError
@@ -322,7 +324,7 @@ func cacheGET(w http.ResponseWriter, maxAge time.Duration, resp *graphql.Respons
 		setCacheControl(w, "no-store")
 		return
 	}
-	w.Header().Add("Vary", "Authorization, X-API-Key")
+	w.Header().Add("Vary", "Authorization, "+auth.APIKeyHeader)
 	setCacheControl(w, "max-age="+strconv.Itoa(int(maxAge/time.Second)))
 }
 
@@ -352,11 +354,14 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		return
 	}
 	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), ReadTime: graphql.TraceTiming{Start: start}}
-	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
-		if v := q.Get(name); v != "" {
-			if err := decodeObject([]byte(v), dst); err != nil {
+	for _, p := range []struct {
+		name string
+		dst  *map[string]any
+	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
+		if v := q.Get(p.name); v != "" {
+			if err := decodeObject([]byte(v), p.dst); err != nil {
 				noStore(w, r)
-				refuse(w, acc.json, http.StatusBadRequest, requestError(CodeBadRequest, "the %s parameter must be a JSON object", name))
+				refuse(w, acc.json, http.StatusBadRequest, requestError(CodeBadRequest, "the %s parameter must be a JSON object", p.name))
 				return
 			}
 		}

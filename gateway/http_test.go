@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"strconv"
 	"testing"
 
 	"custgraph/config"
@@ -54,11 +53,6 @@ func TestDefaultLimitsAreTheSettingsDefaults(t *testing.T) {
 	}
 	if got, want := *limitsFrom(c.Frontend), DefaultLimits(); got != want {
 		t.Errorf("settings defaults %+v, DefaultLimits %+v", got, want)
-	}
-	for _, s := range config.Settings() {
-		if s.Name == "CUSTGRAPH_MAX_COMPLEXITY" && s.Default != strconv.Itoa(DefaultLimits().MaxComplexity) {
-			t.Errorf("%s default %s", s.Name, s.Default)
-		}
 	}
 	if h := httpFrom(c.Frontend); h.DisableCompression || len(h.CORSOrigins) != 0 || h.GETMaxAge != 0 {
 		t.Errorf("HTTP defaults: %+v", h)

@@ -1619,10 +1619,10 @@ type Customer implements Node @key(fields: "id") @key(fields: "number") @entityR
   parentAccount: Customer
   "Child accounts, when this is a parent account."
   childAccounts(first: Int = 20, after: String): CustomerConnection!
-  "The NetSuite customer category (reporting segment); null when none is assigned."
+  "The NetSuite customer category (reporting segment); null when none is assigned, or with an error when NetSuite failed."
   category: CustomerCategory
-  "The commercetools customer groups: the primary group first."
-  groups: [CustomerGroup!]!
+  "The commercetools customer groups: the primary group first; empty when none, null (with an error) when commercetools failed, so the rest of the customer is still returned."
+  groups: [CustomerGroup!]
   createdAt: DateTime!
   updatedAt: DateTime!
   deletedAt: DateTime
@@ -1757,8 +1757,8 @@ type CustomerCategory implements Node @key(fields: "id") @entityResolver(multi: 
   netsuiteId: ID!
   name: String!
   isInactive: Boolean!
-  "The customers in this category."
-  customers(first: Int = 20, after: String): CustomerConnection!
+  "The customers in this category; null (with an error) when NetSuite or the sales API failed, so the category is still returned."
+  customers(first: Int = 20, after: String): CustomerConnection
 }
 
 type CustomerCategoryEdge {
@@ -4592,10 +4592,10 @@ func (ec *executionContext) _Customer_groups(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerGroup) graphql.Marshaler {
-			return ec.marshalNCustomerGroup2ᚕᚖcustgraphᚋgraphᚋmodelᚐCustomerGroupᚄ(ctx, selections, v)
+			return ec.marshalOCustomerGroup2ᚕᚖcustgraphᚋgraphᚋmodelᚐCustomerGroupᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Customer_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4786,10 +4786,10 @@ func (ec *executionContext) _CustomerCategory_customers(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
-			return ec.marshalNCustomerConnection2ᚖcustgraphᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+			return ec.marshalOCustomerConnection2ᚖcustgraphᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerCategory_customers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9957,7 +9957,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				})
 		case "groups":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_groups(ctx, field, obj)
 				})
@@ -10026,7 +10026,7 @@ func (ec *executionContext) _CustomerCategory(ctx context.Context, sel ast.Selec
 			}
 		case "customers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CustomerCategory_customers(ctx, field, obj)
 				})
@@ -12562,6 +12562,13 @@ func (ec *executionContext) unmarshalOCustomerCategoryFilter2ᚖcustgraphᚋgrap
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCustomerConnection2ᚖcustgraphᚋgraphᚋmodelᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCustomerDefaults2ᚖcustgraphᚋgraphᚋmodelᚐCustomerDefaults(ctx context.Context, sel ast.SelectionSet, v *model.CustomerDefaults) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12586,6 +12593,25 @@ func (ec *executionContext) marshalOCustomerGroup2ᚕᚖcustgraphᚋgraphᚋmode
 		fc.Result = &v[i]
 		return ec.marshalOCustomerGroup2ᚖcustgraphᚋgraphᚋmodelᚐCustomerGroup(ctx, sel, v[i])
 	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerGroup2ᚕᚖcustgraphᚋgraphᚋmodelᚐCustomerGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerGroup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerGroup2ᚖcustgraphᚋgraphᚋmodelᚐCustomerGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
 
 	return ret
 }

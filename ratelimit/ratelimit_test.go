@@ -19,7 +19,11 @@ import (
 
 const redisAddr = "127.0.0.1:6379"
 
-func redisClient(t *testing.T, addr string) redis.UniversalClient {
+func redisClient(t *testing.T, addr string) redis.UniversalClient { return redisClientTB(t, addr) }
+
+func redisClientB(b *testing.B) redis.UniversalClient { return redisClientTB(b, redisAddr) }
+
+func redisClientTB(t testing.TB, addr string) redis.UniversalClient {
 	t.Helper()
 	rc, err := cache.RedisClientFromURL("redis://" + addr + "/0?read_timeout=2s&write_timeout=2s&pool_timeout=2s")
 	if err != nil {

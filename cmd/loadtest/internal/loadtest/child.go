@@ -111,6 +111,9 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}
 	cfg := config.Cache{Enabled: o.Mode == ModeWarmRedis || o.Mode == ModeWarmMemory, Namespace: o.Namespace,
 		MemoryEntries: 10000}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "loadtest"
+	}
 	if o.Mode == ModeWarmRedis {
 		cfg.RedisURL = o.RedisURL
 	}
@@ -123,7 +126,7 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 		Naive: o.Mode == ModeNaive})
 
 	mem := newPeakSampler()
-	go mem.run(ctx, 5*time.Millisecond)
+	go mem.run(ctx, 10*time.Millisecond)
 	prof := &profiler{path: o.CPUProfile}
 	defer prof.stop()
 

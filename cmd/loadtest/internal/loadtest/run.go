@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -247,7 +248,9 @@ func (r *rowRun) run(ctx context.Context, customers []customerRef) (Row, error) 
 		return row, err
 	}
 	fmt.Fprintf(r.cfg.Progress, "%s %s: warm-up\n", r.scenario.Name, r.mode)
-	if err := warm(ctx, w); err != nil {
+	// Without a cache one request warms what there is to warm (tokens, connections, the parsed
+	// query); with one, every distinct read fills it.
+	if err := warm(ctx, w, r.mode != ModeCold && r.mode != ModeNaive); err != nil {
 		return row, err
 	}
 	if r.cfg.Warmup > 0 {
@@ -258,6 +261,12 @@ func (r *rowRun) run(ctx context.Context, customers []customerRef) (Row, error) 
 
 	hc := &http.Client{Timeout: 10 * time.Second}
 	upBefore, upErr := upstreamCounts(ctx, hc, r.sandbox)
+	var promBefore cacheCounts
+	var promErr error
+	if r.child == nil {
+		// A gateway the tool did not start: its cache counters from /metrics, when it serves them.
+		promBefore, promErr = scrapeCacheCounts(ctx, hc, r.url)
+	}
 	var gwBefore gatewayStats
 	if r.child != nil {
 		if gwBefore, err = r.child.stats(ctx, true); err != nil {
@@ -300,6 +309,11 @@ func (r *rowRun) run(ctx context.Context, customers []customerRef) (Row, error) 
 				name, _, _ := strings.Cut(route, " ")
 				row.Upstream[name] += per
 			}
+		}
+	}
+	if r.child == nil && promErr == nil {
+		if after, err := scrapeCacheCounts(ctx, hc, r.url); err == nil {
+			row.HitRatio = after.ratioSince(promBefore)
 		}
 	}
 	if r.child != nil {
@@ -374,8 +388,9 @@ func failure(res *vegeta.Result) string {
 }
 
 // warm sends every distinct read once (16 at a time), so a warm cache holds every entity the
-// measured window will ask for and every query is in the gateway's parsed-query cache.
-func warm(ctx context.Context, w *workload) error {
+// measured window will ask for and every query is in the gateway's parsed-query cache; with all
+// false, only the first.
+func warm(ctx context.Context, w *workload, all bool) error {
 	hc := &http.Client{Timeout: 60 * time.Second}
 	sem := make(chan struct{}, 16)
 	var (
@@ -383,7 +398,11 @@ func warm(ctx context.Context, w *workload) error {
 		mu    sync.Mutex
 		first error
 	)
-	for _, body := range w.reads {
+	reads := w.reads
+	if !all {
+		reads = reads[:1]
+	}
+	for _, body := range reads {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -496,6 +515,70 @@ func hitRatio(before, after map[string]cache.TypeStats) float64 {
 		return -1
 	}
 	return float64(hits) / float64(lookups)
+}
+
+// cacheCounts are the gateway's cache counters summed over every type.
+type cacheCounts struct{ hits, misses float64 }
+
+// ratioSince is the hit ratio between two snapshots; -1 when nothing was looked up.
+func (c cacheCounts) ratioSince(before cacheCounts) float64 {
+	hits, misses := c.hits-before.hits, c.misses-before.misses
+	if hits+misses <= 0 {
+		return -1
+	}
+	return hits / (hits + misses)
+}
+
+// scrapeCacheCounts reads custgraph_cache_{hits,negative_hits,misses}_total from the gateway's
+// Prometheus /metrics (package telemetry exports cache.Stats() under those names).
+func scrapeCacheCounts(ctx context.Context, hc *http.Client, gatewayURL string) (cacheCounts, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(gatewayURL, "/")+"/metrics", nil)
+	if err != nil {
+		return cacheCounts{}, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return cacheCounts{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return cacheCounts{}, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return cacheCounts{}, err
+	}
+	var c cacheCounts
+	found := false
+	for line := range strings.Lines(string(b)) {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), "{")
+		if !ok {
+			name, rest, ok = strings.Cut(strings.TrimSpace(line), " ")
+		}
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndex(rest, "}")+1:])
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "custgraph_cache_hits_total", "custgraph_cache_negative_hits_total":
+			c.hits += v
+			found = true
+		case "custgraph_cache_misses_total":
+			c.misses += v
+			found = true
+		}
+	}
+	if !found {
+		return cacheCounts{}, errors.New("no custgraph_cache_* counters in /metrics")
+	}
+	return c, nil
 }
 
 // cleanRedis removes the keys the warm-redis rows wrote (their namespaces are this run's own).
