@@ -42,7 +42,7 @@ func resilienceSettings() []Setting {
 			Setting{u.prefix + "_TIMEOUT", u.timeout, u.name + ": time limit of one attempt; 0s = the request budget only"},
 			Setting{u.prefix + "_MAX_CONCURRENT", u.concurrent, u.name + ": requests in flight at once per replica, more wait in line; 0 = unlimited"},
 			Setting{u.prefix + "_RETRIES", "2", u.name + ": retries of a failed read or keyed write (backoff with jitter, Retry-After honoured)"},
-			Setting{u.prefix + "_BREAKER_FAILURES", "10", u.name + ": consecutive failed attempts that open the circuit breaker; 0 = no breaker"},
+			Setting{u.prefix + "_BREAKER_FAILURES", "10", u.name + ": consecutive failed attempts that open the circuit breaker (when at least half of the last 5 s failed); 0 = no breaker"},
 			Setting{u.prefix + "_BREAKER_COOLDOWN", "5s", u.name + ": how long an open breaker fails fast before one probe"},
 		)
 	}

@@ -369,5 +369,10 @@ func TestUpstreamDownGivesPartialData(t *testing.T) {
 			e.Extensions["affectedFields"] != float64(20) {
 			t.Errorf("error: %+v", e)
 		}
+		// Every nulled field is named, so a client can tell an error null from a real one.
+		paths, _ := e.Extensions["affectedPaths"].([]any)
+		if len(paths) != 20 || paths[19] != "customers.nodes[19].category" {
+			t.Errorf("affectedPaths: %v", paths)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -347,12 +348,16 @@ func TestFederationEntitiesUpstreamDown(t *testing.T) {
 	if d.Entities[0] != nil || d.Entities[2] != nil || d.Entities[1] == nil || d.Entities[1].Name != cats.CustomerCategories.Nodes[0].Name {
 		t.Errorf("entities %s, want the customers null and the category resolved", r.Data)
 	}
-	if len(r.Errors) == 0 {
-		t.Fatal("no errors for the customers")
+	// A router attaches _entities errors by index: each failed entity keeps its own error.
+	if len(r.Errors) != 2 {
+		t.Fatalf("want one error per failed entity, got %+v", r.Errors)
 	}
-	for _, e := range r.Errors {
+	for i, e := range r.Errors {
 		if e.Extensions["code"] != "UPSTREAM_UNAVAILABLE" || e.Extensions["upstream"] != "sales" {
 			t.Errorf("error %+v, want UPSTREAM_UNAVAILABLE from sales", e)
+		}
+		if want := []any{"_entities", float64(2 * i)}; fmt.Sprint(e.Path) != fmt.Sprint(want) {
+			t.Errorf("error path %v, want %v", e.Path, want)
 		}
 	}
 }

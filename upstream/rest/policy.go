@@ -25,6 +25,14 @@ const (
 // defaultCooldown is how long an open breaker waits before it lets a probe through.
 const defaultCooldown = 5 * time.Second
 
+// The breaker's failure ratio is taken over a rolling window of breakerWindow, in steps of
+// breakerBucket: recent enough to see an outage within seconds, long enough to hold more than
+// a handful of calls.
+const (
+	breakerWindow = 5 * time.Second
+	breakerBucket = time.Second
+)
+
 // PolicyConfig describes how the gateway treats one upstream. The zero value imposes nothing.
 type PolicyConfig struct {
 	// Timeout bounds one attempt: token fetch, request and reading the answer. A call that is
@@ -36,8 +44,9 @@ type PolicyConfig struct {
 	// instead of tripping the upstream's own concurrency limit. 0 = unlimited.
 	MaxConcurrent int
 	// BreakerFailures is how many consecutive failed attempts (5xx, no answer, attempt timeout)
-	// open the circuit breaker. Answers that prove the upstream alive (2xx, 4xx, 429) reset the
-	// count; calls abandoned by their caller do not count. 0 = no breaker.
+	// open the circuit breaker, provided at least half of the attempts of the last 5 s failed.
+	// Answers that prove the upstream alive (2xx, 4xx, 429) reset the count; calls abandoned by
+	// their caller do not count. 0 = no breaker.
 	BreakerFailures int
 	// BreakerCooldown is how long an open breaker fails calls at once before it lets one probe
 	// through (half-open); the probe's success closes it, its failure opens it again.
@@ -127,13 +136,18 @@ func NewPolicy(upstreamName string, cfg PolicyConfig) (*Policy, error) {
 		failures := uint32(cfg.BreakerFailures)
 		hook := cfg.OnStateChange
 		p.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-			Name:        upstreamName,
-			MaxRequests: 1, // one probe decides: a recovering upstream is not flooded
-			Timeout:     cooldown,
-			// Consecutive failures, not a ratio: a flaky upstream (30% errors) is served by
-			// retries; only one that fails everything in a row is cut off.
-			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
-			IsExcluded:  func(err error) bool { return errors.Is(err, errNotCounted) },
+			Name:         upstreamName,
+			MaxRequests:  1, // one probe decides: a recovering upstream is not flooded
+			Timeout:      cooldown,
+			Interval:     breakerWindow,
+			BucketPeriod: breakerBucket,
+			// A run of failures AND a failing majority: a flaky upstream (30% errors) is served
+			// by retries, and under concurrency its failures can still finish in a row (a 503
+			// comes back faster than a full page), so a run alone would trip it.
+			ReadyToTrip: func(c gobreaker.Counts) bool {
+				return c.ConsecutiveFailures >= failures && c.TotalFailures >= c.TotalSuccesses
+			},
+			IsExcluded: func(err error) bool { return errors.Is(err, errNotCounted) },
 			OnStateChange: func(name string, from, to gobreaker.State) {
 				level := slog.LevelInfo
 				if to == gobreaker.StateOpen {

@@ -362,3 +362,35 @@ func TestRefusedTokenIsFetchedOncePerCall(t *testing.T) {
 		})
 	}
 }
+
+// TestBreakerNeedsAFailingMajority: a run of failures among mostly good answers (what a flaky
+// upstream produces under concurrency) does not open the breaker; once failures are the
+// majority of the last seconds, the same run does.
+func TestBreakerNeedsAFailingMajority(t *testing.T) {
+	t.Parallel()
+	var failing atomic.Bool
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			status(http.StatusServiceUnavailable)(w, r)
+			return
+		}
+		status(http.StatusOK)(w, r)
+	})
+	p := newPolicy(t, rest.PolicyConfig{BreakerFailures: 5, BreakerCooldown: time.Minute})
+	c := newClient(t, s.URL, p, 1, nil)
+	for range 12 {
+		if err := get(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failing.Store(true)
+	for i := range 12 {
+		_ = get(t.Context(), c)
+		if i < 11 && p.State() != rest.BreakerClosed {
+			t.Fatalf("open after %d failures among 12 successes", i+1)
+		}
+	}
+	if p.State() != rest.BreakerOpen {
+		t.Fatalf("12 failures after 12 successes: breaker %s, want open", p.State())
+	}
+}
