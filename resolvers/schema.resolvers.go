@@ -19,74 +19,47 @@ import (
 
 // CreditLimit is the resolver for the creditLimit field.
 func (r *customerResolver) CreditLimit(ctx context.Context, obj *model.Customer) (*model.Quantity, error) {
-	c, err := expanded(ctx, obj, sales.IncludeCreditLimit)
-	if err != nil {
-		return nil, err
-	}
-	return quantityModel(c.CreditLimit), nil
+	return expandedTo(ctx, obj, sales.IncludeCreditLimit, func(c *sales.Customer) *model.Quantity { return quantityModel(c.CreditLimit) })
 }
 
 // ContactInfo is the resolver for the contactInfo field.
 func (r *customerResolver) ContactInfo(ctx context.Context, obj *model.Customer) (*model.ContactInfo, error) {
-	c, err := expanded(ctx, obj, sales.IncludeContactInfo)
-	if err != nil {
-		return nil, err
-	}
-	return contactInfoModel(c.ContactInfo), nil
+	return expandedTo(ctx, obj, sales.IncludeContactInfo, func(c *sales.Customer) *model.ContactInfo { return contactInfoModel(c.ContactInfo) })
 }
 
 // FreightPreferences is the resolver for the freightPreferences field.
 func (r *customerResolver) FreightPreferences(ctx context.Context, obj *model.Customer) (*model.FreightPreferences, error) {
-	c, err := expanded(ctx, obj, sales.IncludeFreightPreferences)
-	if err != nil {
-		return nil, err
-	}
-	return freightModel(c.FreightPreferences), nil
+	return expandedTo(ctx, obj, sales.IncludeFreightPreferences, func(c *sales.Customer) *model.FreightPreferences { return freightModel(c.FreightPreferences) })
 }
 
 // Defaults is the resolver for the defaults field.
 func (r *customerResolver) Defaults(ctx context.Context, obj *model.Customer) (*model.CustomerDefaults, error) {
-	c, err := expanded(ctx, obj, sales.IncludeDefaults)
-	if err != nil {
-		return nil, err
-	}
-	return defaultsModel(c.Defaults), nil
+	return expandedTo(ctx, obj, sales.IncludeDefaults, func(c *sales.Customer) *model.CustomerDefaults { return defaultsModel(c.Defaults) })
 }
 
 // NotificationPreferences is the resolver for the notificationPreferences field.
 func (r *customerResolver) NotificationPreferences(ctx context.Context, obj *model.Customer) (*model.NotificationPreferences, error) {
-	c, err := expanded(ctx, obj, sales.IncludeNotificationPreferences)
-	if err != nil || c.NotificationPreferences == nil {
-		return nil, err
-	}
-	return &model.NotificationPreferences{AcceptsInvoiceEmails: c.NotificationPreferences.AcceptsInvoiceEmails}, nil
+	return expandedTo(ctx, obj, sales.IncludeNotificationPreferences, func(c *sales.Customer) *model.NotificationPreferences {
+		if c.NotificationPreferences == nil {
+			return nil
+		}
+		return &model.NotificationPreferences{AcceptsInvoiceEmails: c.NotificationPreferences.AcceptsInvoiceEmails}
+	})
 }
 
 // BillToAddress is the resolver for the billToAddress field.
 func (r *customerResolver) BillToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error) {
-	c, err := expanded(ctx, obj, sales.IncludeBillToAddress)
-	if err != nil {
-		return nil, err
-	}
-	return addressModel(c.BillToAddress), nil
+	return expandedTo(ctx, obj, sales.IncludeBillToAddress, func(c *sales.Customer) *model.Address { return addressModel(c.BillToAddress) })
 }
 
 // ShipToAddress is the resolver for the shipToAddress field.
 func (r *customerResolver) ShipToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error) {
-	c, err := expanded(ctx, obj, sales.IncludeShipToAddress)
-	if err != nil {
-		return nil, err
-	}
-	return addressModel(c.ShipToAddress), nil
+	return expandedTo(ctx, obj, sales.IncludeShipToAddress, func(c *sales.Customer) *model.Address { return addressModel(c.ShipToAddress) })
 }
 
 // Type is the resolver for the type field.
 func (r *customerResolver) Type(ctx context.Context, obj *model.Customer) (*model.AccountGroup, error) {
-	c, err := expanded(ctx, obj, sales.IncludeType)
-	if err != nil {
-		return nil, err
-	}
-	return accountGroupModel(c.Type), nil
+	return expandedTo(ctx, obj, sales.IncludeType, func(c *sales.Customer) *model.AccountGroup { return accountGroupModel(c.Type) })
 }
 
 // PriceGroups is the resolver for the priceGroups field.
