@@ -177,12 +177,16 @@ func BenchmarkNested50At20ms(b *testing.B) {
 	h := newHarness(b, harnessOptions{latency: 20 * time.Millisecond})
 	h.do(nPlusOneQuery, map[string]any{"first": 1})
 	h.resetCounts()
+	var durations []time.Duration
 	for b.Loop() {
+		start := time.Now()
 		var d struct {
 			Customers struct{ Nodes []nestedCustomer }
 		}
 		h.data(nPlusOneQuery, map[string]any{"first": 50}, &d)
+		durations = append(durations, time.Since(start))
 	}
+	b.ReportMetric(float64(percentile(durations, 50).Microseconds())/1000, "p50-ms")
 	var total int64
 	for _, n := range h.requests() {
 		total += n
