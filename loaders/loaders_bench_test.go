@@ -50,7 +50,10 @@ func BenchmarkCustomerBatch(b *testing.B) {
 		make func(b *testing.B) *cache.Cache
 	}{
 		{"no-cache", func(*testing.B) *cache.Cache { return nil }},
-		{"warm-memory", func(b *testing.B) *cache.Cache { return newCache(b, cache.NewMemory(10000)) }},
+		{"warm-memory", func(b *testing.B) *cache.Cache {
+			c, _ := newCache(b, cache.NewMemory(10000))
+			return c
+		}},
 		{"warm-redis", func(b *testing.B) *cache.Cache {
 			rc, err := cache.RedisClientFromURL("redis://127.0.0.1:6379/0")
 			if err != nil {
@@ -60,7 +63,14 @@ func BenchmarkCustomerBatch(b *testing.B) {
 			if err := rc.Ping(b.Context()).Err(); err != nil {
 				b.Skipf("no Redis at 127.0.0.1:6379: %v", err)
 			}
-			return newCache(b, cache.NewRedis(rc, cache.RedisOptions{}))
+			c, ns := newCache(b, cache.NewRedis(rc, cache.RedisOptions{}))
+			b.Cleanup(func() { // the benchmark's keys, out of the shared Redis
+				ctx := context.Background()
+				for iter := rc.Scan(ctx, 0, ns+":*", 1000).Iterator(); iter.Next(ctx); {
+					rc.Unlink(ctx, iter.Val())
+				}
+			})
+			return c
 		}},
 	}
 	kinds := []struct {
@@ -126,11 +136,11 @@ func upstreams(b testing.TB, stack *simstack.Stack, hc *http.Client) loaders.Ups
 }
 
 // newCache is a cache under a namespace no other run shares, so a warm run starts empty.
-func newCache(b *testing.B, store cache.Store) *cache.Cache {
+func newCache(b *testing.B, store cache.Store) (*cache.Cache, string) {
 	ns := "bench-loaders-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	c, err := cache.New(store, cache.Options{Namespace: ns, FormatVersion: 1})
 	if err != nil {
 		b.Fatal(fmt.Errorf("cache: %w", err))
 	}
-	return c
+	return c, ns
 }

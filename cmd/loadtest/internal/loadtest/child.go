@@ -25,6 +25,7 @@ import (
 	"custgraph/cache"
 	"custgraph/config"
 	"custgraph/gateway"
+	"custgraph/loaders"
 	"custgraph/simstack"
 )
 
@@ -102,17 +103,32 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// The same client gateway.Run builds, so the figures are those of a deployed gateway.
-	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	// SandboxUpstreams only needs the stack's URL: the simulators run in the parent process.
-	up, err := gateway.SandboxUpstreams(&simstack.Stack{URL: o.SandboxURL}, httpClient, log)
+	// The gateway as gateway.Run assembles it with every setting at its default (upstream
+	// policies, request budget, batch window and deadline, cache sizes and TTLs), minus what only
+	// Run does: the listener, tracing exporters, authentication (off, as in sandbox mode).
+	def, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		return fmt.Errorf("default configuration: %w", err)
+	}
+	res, err := gateway.NewResilience(def.Resilience, log, nil)
 	if err != nil {
 		return err
 	}
-	cfg := config.Cache{Enabled: o.Mode == ModeWarmRedis || o.Mode == ModeWarmMemory, Namespace: o.Namespace,
-		MemoryEntries: 10000}
-	if cfg.Namespace == "" {
-		cfg.Namespace = "loadtest"
+	// Run's upstream transport (gateway.upstreamTransport): connection reuse sized for the
+	// concurrency limits.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	// SandboxUpstreams only needs the stack's URL: the simulators run in the parent process.
+	up, err := gateway.SandboxUpstreams(&simstack.Stack{URL: o.SandboxURL}, httpClient, log, res.Option())
+	if err != nil {
+		return err
+	}
+	cfg := def.Cache
+	cfg.Enabled = o.Mode == ModeWarmRedis || o.Mode == ModeWarmMemory
+	cfg.RedisURL = ""
+	if o.Namespace != "" {
+		cfg.Namespace = o.Namespace
 	}
 	if o.Mode == ModeWarmRedis {
 		cfg.RedisURL = o.RedisURL
@@ -122,8 +138,13 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 		return err
 	}
 	defer closeCache()
-	h := gateway.New(gateway.Options{Upstreams: up, Logger: log, LoaderWait: o.LoaderWait, Cache: c,
-		Naive: o.Mode == ModeNaive})
+	wait := def.LoaderWait
+	if o.LoaderWait > 0 {
+		wait = o.LoaderWait
+	}
+	h := gateway.New(gateway.Options{Upstreams: up, Logger: log, LoaderWait: wait, BatchTimeout: def.BatchTimeout,
+		Cache: c, CacheTTLs: loaders.CacheTTLs{Customer: cfg.CustomerTTL, Category: cfg.CategoryTTL, Group: cfg.GroupTTL,
+			NotFound: cfg.NotFoundTTL}, RequestBudget: def.Resilience.RequestBudget, Naive: o.Mode == ModeNaive})
 
 	mem := newPeakSampler()
 	go mem.run(ctx, 10*time.Millisecond)

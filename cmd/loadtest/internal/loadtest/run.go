@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"custgraph/cache"
@@ -501,15 +500,16 @@ func upstreamNames() []string {
 		strings.TrimPrefix(simstack.CommercetoolsPrefix, "/")}
 }
 
-// hitRatio is hits / (hits + misses) over every cached type between two snapshots; -1 when
-// the cache was not asked.
+// hitRatio is hits / (hits + misses + bypassed) over every cached type between two snapshots:
+// a key the cache skipped (breaker open, store read failed or timed out) went upstream like a
+// miss. -1 when the cache was not asked.
 func hitRatio(before, after map[string]cache.TypeStats) float64 {
 	var hits, lookups uint64
 	for name, a := range after {
 		b := before[name]
 		h := (a.Hits - b.Hits) + (a.NegativeHits - b.NegativeHits)
 		hits += h
-		lookups += h + (a.Misses - b.Misses)
+		lookups += h + (a.Misses - b.Misses) + (a.Bypassed - b.Bypassed)
 	}
 	if lookups == 0 {
 		return -1
@@ -529,8 +529,8 @@ func (c cacheCounts) ratioSince(before cacheCounts) float64 {
 	return hits / (hits + misses)
 }
 
-// scrapeCacheCounts reads custgraph_cache_{hits,negative_hits,misses}_total from the gateway's
-// Prometheus /metrics (package telemetry exports cache.Stats() under those names).
+// scrapeCacheCounts reads custgraph_cache_{hits,negative_hits,misses,bypassed}_total from the
+// gateway's Prometheus /metrics (package telemetry exports cache.Stats() under those names).
 func scrapeCacheCounts(ctx context.Context, hc *http.Client, gatewayURL string) (cacheCounts, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(gatewayURL, "/")+"/metrics", nil)
 	if err != nil {
@@ -570,7 +570,7 @@ func scrapeCacheCounts(ctx context.Context, hc *http.Client, gatewayURL string) 
 		case "custgraph_cache_hits_total", "custgraph_cache_negative_hits_total":
 			c.hits += v
 			found = true
-		case "custgraph_cache_misses_total":
+		case "custgraph_cache_misses_total", "custgraph_cache_bypassed_total":
 			c.misses += v
 			found = true
 		}
@@ -619,7 +619,7 @@ func pingRedis(ctx context.Context, redisURL string) error {
 	defer rc.Close()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := rc.Ping(ctx).Err(); err != nil && !errors.Is(err, redis.Nil) {
+	if err := rc.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("-redis: ping: %w", err)
 	}
 	return nil
