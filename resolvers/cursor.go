@@ -52,3 +52,38 @@ func pageInfo(startCursor, endCursor string, hasNext, hasPrev bool) *model.PageI
 	return &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrev,
 		StartCursor: strPtr(startCursor), EndCursor: strPtr(endCursor)}
 }
+
+// pageArgs validates a connection's first and after.
+func pageArgs(first *int, after *string, def, maxN int) (int, cursor, error) {
+	n, err := pageSize(first, def, maxN)
+	if err != nil {
+		return 0, cursor{}, err
+	}
+	c, err := parseCursor(after)
+	return n, c, err
+}
+
+// offsetEdges builds the edges and page info of one page of an offset-paged connection whose
+// page starts at page.Skip: each edge's cursor resumes right after it.
+func offsetEdges[N, E any](nodes []N, page cursor, hasNext bool, edge func(N, string) E) ([]E, *model.PageInfo) {
+	edges := make([]E, len(nodes))
+	start, end := "", ""
+	for i, n := range nodes {
+		c := cursor{Skip: page.Skip + i + 1}.String()
+		edges[i] = edge(n, c)
+		if i == 0 {
+			start = c
+		}
+		end = c
+	}
+	return edges, pageInfo(start, end, hasNext, page.Skip > 0)
+}
+
+// mapSlice maps each element's address through f.
+func mapSlice[T, R any](in []T, f func(*T) R) []R {
+	out := make([]R, len(in))
+	for i := range in {
+		out[i] = f(&in[i])
+	}
+	return out
+}

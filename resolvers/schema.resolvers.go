@@ -64,11 +64,7 @@ func (r *customerResolver) Type(ctx context.Context, obj *model.Customer) (*mode
 
 // PriceGroups is the resolver for the priceGroups field.
 func (r *customerResolver) PriceGroups(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountGroupConnection, error) {
-	n, err := pageSize(first, 20, 100)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 20, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -85,17 +81,10 @@ func (r *customerResolver) PriceGroups(ctx context.Context, obj *model.Customer,
 		ids[i] = g.ID
 	}
 	pageIDs, hasNext := offsetPage(ids, page, n)
-	conn := &model.AccountGroupConnection{}
-	for i := range pageIDs {
-		g := accountGroupModel(&all[page.Skip+i])
-		conn.Nodes = append(conn.Nodes, g)
-		conn.Edges = append(conn.Edges, &model.AccountGroupEdge{Node: g, Cursor: cursor{Skip: page.Skip + i + 1}.String()})
-	}
-	start, end := "", ""
-	if len(conn.Edges) > 0 {
-		start, end = conn.Edges[0].Cursor, conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	conn.PageInfo = pageInfo(start, end, hasNext, page.Skip > 0)
+	conn := &model.AccountGroupConnection{Nodes: mapSlice(all[page.Skip:page.Skip+len(pageIDs)], accountGroupModel)}
+	conn.Edges, conn.PageInfo = offsetEdges(conn.Nodes, page, hasNext, func(g *model.AccountGroup, cur string) *model.AccountGroupEdge {
+		return &model.AccountGroupEdge{Node: g, Cursor: cur}
+	})
 	return conn, nil
 }
 
@@ -114,11 +103,7 @@ func (r *customerResolver) ParentAccount(ctx context.Context, obj *model.Custome
 
 // ChildAccounts is the resolver for the childAccounts field.
 func (r *customerResolver) ChildAccounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.CustomerConnection, error) {
-	n, err := pageSize(first, 20, 100)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 20, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +184,7 @@ func (r *customerResolver) Groups(ctx context.Context, obj *model.Customer) ([]*
 
 // Customers is the resolver for the customers field.
 func (r *customerCategoryResolver) Customers(ctx context.Context, obj *model.CustomerCategory, first *int, after *string) (*model.CustomerConnection, error) {
-	n, err := pageSize(first, 20, 100)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 20, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -475,11 +456,7 @@ func (r *queryResolver) CustomerByNumber(ctx context.Context, number string) (*m
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, filter *model.CustomerFilter) (*model.CustomerConnection, error) {
-	n, err := pageSize(first, 20, maxCustomersPage)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 20, maxCustomersPage)
 	if err != nil {
 		return nil, err
 	}
@@ -526,11 +503,7 @@ func (r *queryResolver) CustomerCategory(ctx context.Context, id string) (*model
 
 // CustomerCategories is the resolver for the customerCategories field.
 func (r *queryResolver) CustomerCategories(ctx context.Context, filter *model.CustomerCategoryFilter, first *int, after *string) (*model.CustomerCategoryConnection, error) {
-	n, err := pageSize(first, 50, 1000)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 50, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -540,16 +513,10 @@ func (r *queryResolver) CustomerCategories(ctx context.Context, filter *model.Cu
 		return nil, err
 	}
 	conn := &model.CustomerCategoryConnection{TotalCount: p.TotalResults}
-	for i := range p.Categories {
-		c := categoryModel(&p.Categories[i])
-		conn.Nodes = append(conn.Nodes, c)
-		conn.Edges = append(conn.Edges, &model.CustomerCategoryEdge{Node: c, Cursor: cursor{Skip: page.Skip + i + 1}.String()})
-	}
-	start, end := "", ""
-	if len(conn.Edges) > 0 {
-		start, end = conn.Edges[0].Cursor, conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	conn.PageInfo = pageInfo(start, end, p.HasMore, page.Skip > 0)
+	conn.Nodes = mapSlice(p.Categories, categoryModel)
+	conn.Edges, conn.PageInfo = offsetEdges(conn.Nodes, page, p.HasMore, func(c *model.CustomerCategory, cur string) *model.CustomerCategoryEdge {
+		return &model.CustomerCategoryEdge{Node: c, Cursor: cur}
+	})
 	return conn, nil
 }
 
@@ -588,11 +555,7 @@ func (r *queryResolver) CustomerGroup(ctx context.Context, id *string, key *stri
 
 // CustomerGroups is the resolver for the customerGroups field.
 func (r *queryResolver) CustomerGroups(ctx context.Context, filter *model.CustomerGroupFilter, first *int, after *string) (*model.CustomerGroupConnection, error) {
-	n, err := pageSize(first, 50, 500)
-	if err != nil {
-		return nil, err
-	}
-	page, err := parseCursor(after)
+	n, page, err := pageArgs(first, after, 50, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -609,16 +572,10 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, filter *model.Custom
 		total = *p.Total
 	}
 	conn := &model.CustomerGroupConnection{TotalCount: total}
-	for i := range p.Results {
-		g := groupModel(&p.Results[i])
-		conn.Nodes = append(conn.Nodes, g)
-		conn.Edges = append(conn.Edges, &model.CustomerGroupEdge{Node: g, Cursor: cursor{Skip: page.Skip + i + 1}.String()})
-	}
-	start, end := "", ""
-	if len(conn.Edges) > 0 {
-		start, end = conn.Edges[0].Cursor, conn.Edges[len(conn.Edges)-1].Cursor
-	}
-	conn.PageInfo = pageInfo(start, end, page.Skip+len(p.Results) < total, page.Skip > 0)
+	conn.Nodes = mapSlice(p.Results, groupModel)
+	conn.Edges, conn.PageInfo = offsetEdges(conn.Nodes, page, page.Skip+len(p.Results) < total, func(g *model.CustomerGroup, cur string) *model.CustomerGroupEdge {
+		return &model.CustomerGroupEdge{Node: g, Cursor: cur}
+	})
 	return conn, nil
 }
 
