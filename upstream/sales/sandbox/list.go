@@ -204,3 +204,15 @@ func clip(s string) string {
 	}
 	return s[:n] + "…"
 }
+
+// page reads the parameters every list endpoint shares: limit, cursor and the ids[] filter.
+func (q query) page() (limit int, cur cursor, ids []string, byID bool, e *apiError) {
+	if limit, e = q.limit(); e != nil {
+		return
+	}
+	if cur, e = q.cursor(); e != nil {
+		return
+	}
+	ids, byID, e = q.list("ids")
+	return
+}

@@ -165,19 +165,11 @@ func (s *store) listCustomers(w http.ResponseWriter, r *http.Request) *apiError 
 	if e != nil {
 		return e
 	}
-	limit, e := q.limit()
-	if e != nil {
-		return e
-	}
-	cur, e := q.cursor()
+	limit, cur, ids, byID, e := q.page()
 	if e != nil {
 		return e
 	}
 	inc, e := q.includes()
-	if e != nil {
-		return e
-	}
-	ids, byID, e := q.list("ids")
 	if e != nil {
 		return e
 	}
@@ -332,15 +324,7 @@ func (s *store) listAddresses(w http.ResponseWriter, r *http.Request) *apiError 
 	if e != nil {
 		return e
 	}
-	limit, e := q.limit()
-	if e != nil {
-		return e
-	}
-	cur, e := q.cursor()
-	if e != nil {
-		return e
-	}
-	ids, byID, e := q.list("ids")
+	limit, cur, ids, byID, e := q.page()
 	if e != nil {
 		return e
 	}
@@ -373,15 +357,7 @@ func (s *store) listGroups(w http.ResponseWriter, r *http.Request) *apiError {
 	if e != nil {
 		return e
 	}
-	limit, e := q.limit()
-	if e != nil {
-		return e
-	}
-	cur, e := q.cursor()
-	if e != nil {
-		return e
-	}
-	ids, byID, e := q.list("ids")
+	limit, cur, ids, byID, e := q.page()
 	if e != nil {
 		return e
 	}
