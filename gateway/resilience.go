@@ -99,10 +99,10 @@ func withBudget(budget time.Duration, next http.Handler) http.Handler {
 	})
 }
 
-// upstreamTransport is the transport of the upstream clients: connection reuse sized for the
+// UpstreamTransport is the transport of the upstream clients: connection reuse sized for the
 // concurrency limits (the default keeps two idle connections per host, so a burst would open
 // and close connections by the hundred; in sandbox mode all three upstreams share one host).
-func upstreamTransport() *http.Transport {
+func UpstreamTransport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
 	return tr

@@ -48,7 +48,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 	}
 	defer flushTraces()
 	// Each upstream gets its own copy of this client, instrumented for it (perUpstream).
-	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: tel.UpstreamTransport(upstreamTransport())}
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: tel.UpstreamTransport(UpstreamTransport())}
 	res, err := NewResilience(cfg.Resilience, log, nil) // per-upstream policies (resilience.go)
 	if err != nil {
 		return err

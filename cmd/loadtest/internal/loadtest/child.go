@@ -114,11 +114,7 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	if err != nil {
 		return err
 	}
-	// Run's upstream transport (gateway.upstreamTransport): connection reuse sized for the
-	// concurrency limits.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	httpClient := &http.Client{Timeout: 30 * time.Second, Transport: gateway.UpstreamTransport()}
 	// SandboxUpstreams only needs the stack's URL: the simulators run in the parent process.
 	up, err := gateway.SandboxUpstreams(&simstack.Stack{URL: o.SandboxURL}, httpClient, log, res.Option())
 	if err != nil {
