@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"custgraph/cache"
 	"custgraph/gateway"
 	"custgraph/simstack"
+	"custgraph/simstack/simstacktest"
 	"custgraph/upstream/seed"
 )
 
@@ -34,15 +34,7 @@ type harnessOptions struct {
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
-	stack, err := simstack.Start(simstack.Options{Seed: o.seed, Latency: o.latency})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = stack.Close(ctx)
-	})
+	stack := simstacktest.Start(t, simstack.Options{Seed: o.seed, Latency: o.latency})
 	h := &harness{t: t, stack: stack, seed: seed.Generate(o.seed)}
 	h.url = h.addGateway(o.cache)
 	return h

@@ -30,6 +30,7 @@ import (
 	"custgraph/gateway"
 	"custgraph/reqlog"
 	"custgraph/simstack"
+	"custgraph/simstack/simstacktest"
 	"custgraph/telemetry"
 	"custgraph/upstream/seed"
 	"custgraph/upstream/sim"
@@ -90,15 +91,7 @@ type opsRig struct {
 
 func newOpsRig(t *testing.T) *opsRig {
 	t.Helper()
-	stack, err := simstack.Start(simstack.Options{Seed: seedOptions(20)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = stack.Close(ctx)
-	})
+	stack := simstacktest.Start(t, simstack.Options{Seed: seedOptions(20)})
 	r := &opsRig{spans: tracetest.NewSpanRecorder(), log: &syncBuffer{}, wire: &headerRecorder{next: http.DefaultTransport}}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })

@@ -288,14 +288,6 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
-	CreditLimit(ctx context.Context, obj *model.Customer) (*model.Quantity, error)
-	ContactInfo(ctx context.Context, obj *model.Customer) (*model.ContactInfo, error)
-	FreightPreferences(ctx context.Context, obj *model.Customer) (*model.FreightPreferences, error)
-	Defaults(ctx context.Context, obj *model.Customer) (*model.CustomerDefaults, error)
-	NotificationPreferences(ctx context.Context, obj *model.Customer) (*model.NotificationPreferences, error)
-	BillToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error)
-	ShipToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error)
-	Type(ctx context.Context, obj *model.Customer) (*model.AccountGroup, error)
 	PriceGroups(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountGroupConnection, error)
 	ParentAccount(ctx context.Context, obj *model.Customer) (*model.Customer, error)
 	ChildAccounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.CustomerConnection, error)
@@ -4180,7 +4172,7 @@ func (ec *executionContext) _Customer_creditLimit(ctx context.Context, field gra
 			return ec.fieldContext_Customer_creditLimit(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().CreditLimit(ctx, obj)
+			return obj.CreditLimit, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Quantity) graphql.Marshaler {
@@ -4194,8 +4186,8 @@ func (ec *executionContext) fieldContext_Customer_creditLimit(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Quantity(ctx, field)
 		},
@@ -4212,7 +4204,7 @@ func (ec *executionContext) _Customer_contactInfo(ctx context.Context, field gra
 			return ec.fieldContext_Customer_contactInfo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().ContactInfo(ctx, obj)
+			return obj.ContactInfo, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactInfo) graphql.Marshaler {
@@ -4226,8 +4218,8 @@ func (ec *executionContext) fieldContext_Customer_contactInfo(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactInfo(ctx, field)
 		},
@@ -4244,7 +4236,7 @@ func (ec *executionContext) _Customer_freightPreferences(ctx context.Context, fi
 			return ec.fieldContext_Customer_freightPreferences(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().FreightPreferences(ctx, obj)
+			return obj.FreightPreferences, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FreightPreferences) graphql.Marshaler {
@@ -4258,8 +4250,8 @@ func (ec *executionContext) fieldContext_Customer_freightPreferences(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FreightPreferences(ctx, field)
 		},
@@ -4276,7 +4268,7 @@ func (ec *executionContext) _Customer_defaults(ctx context.Context, field graphq
 			return ec.fieldContext_Customer_defaults(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Defaults(ctx, obj)
+			return obj.Defaults, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerDefaults) graphql.Marshaler {
@@ -4290,8 +4282,8 @@ func (ec *executionContext) fieldContext_Customer_defaults(_ context.Context, fi
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerDefaults(ctx, field)
 		},
@@ -4308,7 +4300,7 @@ func (ec *executionContext) _Customer_notificationPreferences(ctx context.Contex
 			return ec.fieldContext_Customer_notificationPreferences(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().NotificationPreferences(ctx, obj)
+			return obj.NotificationPreferences, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
@@ -4322,8 +4314,8 @@ func (ec *executionContext) fieldContext_Customer_notificationPreferences(_ cont
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NotificationPreferences(ctx, field)
 		},
@@ -4340,7 +4332,7 @@ func (ec *executionContext) _Customer_billToAddress(ctx context.Context, field g
 			return ec.fieldContext_Customer_billToAddress(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().BillToAddress(ctx, obj)
+			return obj.BillToAddress, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Address) graphql.Marshaler {
@@ -4354,8 +4346,8 @@ func (ec *executionContext) fieldContext_Customer_billToAddress(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Address(ctx, field)
 		},
@@ -4372,7 +4364,7 @@ func (ec *executionContext) _Customer_shipToAddress(ctx context.Context, field g
 			return ec.fieldContext_Customer_shipToAddress(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().ShipToAddress(ctx, obj)
+			return obj.ShipToAddress, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Address) graphql.Marshaler {
@@ -4386,8 +4378,8 @@ func (ec *executionContext) fieldContext_Customer_shipToAddress(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Address(ctx, field)
 		},
@@ -4404,7 +4396,7 @@ func (ec *executionContext) _Customer_type(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Customer_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().Type(ctx, obj)
+			return obj.Type, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountGroup) graphql.Marshaler {
@@ -4418,8 +4410,8 @@ func (ec *executionContext) fieldContext_Customer_type(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AccountGroup(ctx, field)
 		},
@@ -9884,53 +9876,45 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "creditLimit":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_creditLimit(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_creditLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "contactInfo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_contactInfo(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_contactInfo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "freightPreferences":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_freightPreferences(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_freightPreferences(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "defaults":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_defaults(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_defaults(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "notificationPreferences":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_notificationPreferences(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_notificationPreferences(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "billToAddress":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_billToAddress(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_billToAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "shipToAddress":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_shipToAddress(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_shipToAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "type":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_type(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "priceGroups":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

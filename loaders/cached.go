@@ -157,7 +157,7 @@ func (w *CacheWrapper) CustomerCategories(next dataloader.BatchFunc[string, *net
 			}
 		}
 		cache.Prime(ctx, w.c, w.typ(typeCategory, w.ttl.Category), identity, cats)
-	})
+	}, embedCategories)
 }
 
 func (w *CacheWrapper) CategoryMembers(next dataloader.BatchFunc[string, []string]) dataloader.BatchFunc[string, []string] {
@@ -191,7 +191,7 @@ func (w *CacheWrapper) CustomerGroups(next dataloader.BatchFunc[string, *commerc
 			}
 		}
 		cache.Prime(ctx, w.c, w.typ(typeGroup, w.ttl.Group), identity, groups)
-	})
+	}, embedGroups)
 }
 
 func (w *CacheWrapper) Addresses(next dataloader.BatchFunc[string, *sales.Address]) dataloader.BatchFunc[string, *sales.Address] {
@@ -207,7 +207,7 @@ func (w *CacheWrapper) AccountGroups(next dataloader.BatchFunc[string, *sales.Ac
 // objects' own entries: a cold read costs no second round trip, and a warm read resolves the
 // embedded objects from their own entries.
 func keepEmbedded[V any](cached func(dataloader.BatchFunc[string, V]) dataloader.BatchFunc[string, V], next dataloader.BatchFunc[string, V],
-	strip func(V) V, prime func(context.Context, map[string]V)) dataloader.BatchFunc[string, V] {
+	strip func(V) V, prime func(context.Context, map[string]V), embed func(context.Context, []*dataloader.Result[V])) dataloader.BatchFunc[string, V] {
 	type fullKey struct{}
 	inner := cached(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
 		full := next(ctx, keys)
@@ -237,8 +237,112 @@ func keepEmbedded[V any](cached func(dataloader.BatchFunc[string, V]) dataloader
 				res[i] = &dataloader.Result[V]{Data: v}
 			}
 		}
+		embed(ctx, res)
 		return res
 	}
+}
+
+// embedCategories puts the category back into each reference read from the cache (stored
+// stripped, see keepEmbedded), all of them read through the request's CategoryByID loader as one
+// batch. The items' resolvers then find their category in place: no load per item and no
+// dataloader window on the warm path, while a renamed category is still read from its own
+// entry. A category that fails to load stays out; the item's resolver gets the same error from
+// the loader's memo, without a second upstream call.
+func embedCategories(ctx context.Context, res []*dataloader.Result[*netsuite.CustomerCategory]) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		return
+	}
+	var ids []string
+	for _, r := range res {
+		if r.Error == nil && r.Data.Category == nil && r.Data.CategoryID != "" {
+			ids = append(ids, r.Data.CategoryID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	byID := loadedByID(ctx, l.CategoryByID, ids)
+	for i, r := range res {
+		if r.Error != nil || r.Data.Category != nil {
+			continue
+		}
+		if cat, ok := byID[r.Data.CategoryID]; ok {
+			cc := *r.Data // cached values are shared: copy, never write through
+			cc.Category = cat
+			res[i] = &dataloader.Result[*netsuite.CustomerCategory]{Data: &cc}
+		}
+	}
+}
+
+// embedGroups is embedCategories for a customer's group references.
+func embedGroups(ctx context.Context, res []*dataloader.Result[*commercetools.Customer]) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		return
+	}
+	var ids []string
+	for _, r := range res {
+		if r.Error != nil {
+			continue
+		}
+		for _, ref := range groupRefs(r.Data) {
+			if ref.Obj == nil {
+				ids = append(ids, ref.ID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	byID := loadedByID(ctx, l.GroupByID, ids)
+	with := func(ref commercetools.Reference) commercetools.Reference {
+		if g, ok := byID[ref.ID]; ok && ref.Obj == nil {
+			ref.Obj = g
+		}
+		return ref
+	}
+	for i, r := range res {
+		if r.Error != nil || !slices.ContainsFunc(groupRefs(r.Data), func(ref commercetools.Reference) bool { return ref.Obj == nil }) {
+			continue
+		}
+		cu := *r.Data // cached values are shared: copy, never write through
+		if cu.CustomerGroup != nil {
+			ref := with(*cu.CustomerGroup)
+			cu.CustomerGroup = &ref
+		}
+		cu.CustomerGroupAssignments = slices.Clone(cu.CustomerGroupAssignments)
+		for j := range cu.CustomerGroupAssignments {
+			cu.CustomerGroupAssignments[j].CustomerGroup = with(cu.CustomerGroupAssignments[j].CustomerGroup)
+		}
+		res[i] = &dataloader.Result[*commercetools.Customer]{Data: &cu}
+	}
+}
+
+// groupRefs lists a customer's group references, primary and assigned.
+func groupRefs(cu *commercetools.Customer) []commercetools.Reference {
+	var out []commercetools.Reference
+	if cu.CustomerGroup != nil {
+		out = append(out, *cu.CustomerGroup)
+	}
+	for _, a := range cu.CustomerGroupAssignments {
+		out = append(out, a.CustomerGroup)
+	}
+	return out
+}
+
+// loadedByID loads ids (duplicates allowed) as one batch through ld and returns the ones found.
+func loadedByID[V any](ctx context.Context, ld *dataloader.Loader[string, *V], ids []string) map[string]*V {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	vals, errs := LoadMany(ctx, ld, ids)
+	out := make(map[string]*V, len(ids))
+	for i, v := range vals {
+		if errs[i] == nil && v != nil {
+			out[ids[i]] = v
+		}
+	}
+	return out
 }
 
 // Invalidator removes the entries a mutation changed, from the shared cache (every replica).

@@ -2,15 +2,12 @@ package loaders_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"custgraph/loaders"
 	"custgraph/simstack"
-	"custgraph/upstream/sales"
-	"custgraph/upstream/seed"
 )
 
 // TestKnownKeysAreOneBatch: keys a resolver already knows (Prefetch, LoadMany) reach the
@@ -20,20 +17,9 @@ import (
 // asking again. In naive mode every key stays its own call.
 func TestKnownKeysAreOneBatch(t *testing.T) {
 	t.Parallel()
-	stack, err := simstack.Start(simstack.Options{Seed: seed.Options{Customers: 60}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stack.Close(context.Background()) })
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	t.Cleanup(hc.CloseIdleConnections)
-	up := upstreams(t, stack, hc)
-	page, err := up.Sales.ListCustomers(t.Context(), sales.ListCustomersOptions{Limit: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	numbers := make([]string, len(page.Customers))
-	for i, c := range page.Customers {
+	stack, up, customers := sandbox(t, 60, 50)
+	numbers := make([]string, len(customers))
+	for i, c := range customers {
 		numbers[i] = c.Number
 	}
 	loadEach := func(ctx context.Context, l *loaders.Loaders) {

@@ -11,6 +11,7 @@ import (
 	"custgraph/cache"
 	"custgraph/loaders"
 	"custgraph/simstack"
+	"custgraph/simstack/simstacktest"
 	"custgraph/upstream/commercetools"
 	"custgraph/upstream/netsuite"
 	"custgraph/upstream/sales"
@@ -25,23 +26,10 @@ import (
 //
 //	go test -run '^$' -bench CustomerBatch -benchmem ./loaders/
 func BenchmarkCustomerBatch(b *testing.B) {
-	stack, err := simstack.Start(simstack.Options{Seed: seed.Options{Customers: 50}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stack.Close(context.Background()) })
-	httpClient := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	b.Cleanup(httpClient.CloseIdleConnections)
-	up := upstreams(b, stack, httpClient)
-
-	// The ids and numbers of the 50 customers, from the simulator itself.
-	page, err := up.Sales.ListCustomers(b.Context(), sales.ListCustomersOptions{Limit: 50})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ids := make([]string, len(page.Customers))
-	numbers := make([]string, len(page.Customers))
-	for i, c := range page.Customers {
+	stack, up, customers := sandbox(b, 50, 50)
+	ids := make([]string, len(customers))
+	numbers := make([]string, len(customers))
+	for i, c := range customers {
 		ids[i], numbers[i] = c.ID, c.Number
 	}
 
@@ -116,6 +104,21 @@ func BenchmarkCustomerBatch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// sandbox starts the simulators with n customers, returns clients of them over real sockets
+// and the first listed customers as the sales API lists them.
+func sandbox(tb testing.TB, n, listed int) (*simstack.Stack, loaders.Upstreams, []sales.Customer) {
+	tb.Helper()
+	stack := simstacktest.Start(tb, simstack.Options{Seed: seed.Options{Customers: n}})
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	tb.Cleanup(hc.CloseIdleConnections)
+	up := upstreams(tb, stack, hc)
+	page, err := up.Sales.ListCustomers(tb.Context(), sales.ListCustomersOptions{Limit: listed})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return stack, up, page.Customers
 }
 
 func upstreams(b testing.TB, stack *simstack.Stack, hc *http.Client) loaders.Upstreams {

@@ -100,16 +100,6 @@ func expanded(ctx context.Context, obj *model.Customer, include string) (*sales.
 	return loaders.Load(ctx, loaders.For(ctx).CustomerByID([]string{include}), obj.SalesID)
 }
 
-// expandedTo maps the part of obj's record that include carries (see expanded).
-func expandedTo[T any](ctx context.Context, obj *model.Customer, include string, pick func(*sales.Customer) T) (T, error) {
-	c, err := expanded(ctx, obj, include)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return pick(c), nil
-}
-
 // relatedCustomers turns the inline customers of a parent/child edge (which come with every
 // sub-object null) into models. When the selection under them needs includes, they are
 // fetched again with those includes, all in one batch.

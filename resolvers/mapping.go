@@ -39,9 +39,10 @@ func strPtr(s string) *string {
 	return &s
 }
 
-// customerModel maps a sales customer fetched with includes.
+// customerModel maps a sales customer fetched with includes. The sub-objects whose include was
+// not fetched stay nil: the query that built includes does not select them.
 func customerModel(c *sales.Customer, includes model.IncludeSet) *model.Customer {
-	return &model.Customer{
+	m := &model.Customer{
 		ID:               globalID(typeCustomer, c.ID),
 		SalesID:          c.ID,
 		Number:           c.Number,
@@ -57,6 +58,29 @@ func customerModel(c *sales.Customer, includes model.IncludeSet) *model.Customer
 		Raw:              c,
 		Includes:         includes,
 	}
+	for _, inc := range includes {
+		switch inc {
+		case sales.IncludeCreditLimit:
+			m.CreditLimit = quantityModel(c.CreditLimit)
+		case sales.IncludeContactInfo:
+			m.ContactInfo = contactInfoModel(c.ContactInfo)
+		case sales.IncludeFreightPreferences:
+			m.FreightPreferences = freightModel(c.FreightPreferences)
+		case sales.IncludeDefaults:
+			m.Defaults = defaultsModel(c.Defaults)
+		case sales.IncludeNotificationPreferences:
+			if n := c.NotificationPreferences; n != nil {
+				m.NotificationPreferences = &model.NotificationPreferences{AcceptsInvoiceEmails: n.AcceptsInvoiceEmails}
+			}
+		case sales.IncludeBillToAddress:
+			m.BillToAddress = addressModel(c.BillToAddress)
+		case sales.IncludeShipToAddress:
+			m.ShipToAddress = addressModel(c.ShipToAddress)
+		case sales.IncludeType:
+			m.Type = accountGroupModel(c.Type)
+		}
+	}
+	return m
 }
 
 func quantityModel(q *sales.Quantity) *model.Quantity {

@@ -21,6 +21,7 @@ import (
 	"custgraph/graph"
 	"custgraph/loaders"
 	"custgraph/simstack"
+	"custgraph/simstack/simstacktest"
 	"custgraph/upstream/commercetools"
 	"custgraph/upstream/netsuite"
 	"custgraph/upstream/sales"
@@ -98,11 +99,7 @@ func BenchmarkIncludePlanning(b *testing.B) {
 //
 //	go test -run '^$' -bench Nested50Response -benchmem ./resolvers/
 func BenchmarkNested50Response(b *testing.B) {
-	stack, err := simstack.Start(simstack.Options{Seed: seed.Options{Customers: 60}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stack.Close(context.Background()) })
+	stack := simstacktest.Start(b, simstack.Options{Seed: seed.Options{Customers: 60}})
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	b.Cleanup(hc.CloseIdleConnections)
 	up := benchUpstreams(b, stack, hc)

@@ -17,51 +17,6 @@ import (
 	"strings"
 )
 
-// CreditLimit is the resolver for the creditLimit field.
-func (r *customerResolver) CreditLimit(ctx context.Context, obj *model.Customer) (*model.Quantity, error) {
-	return expandedTo(ctx, obj, sales.IncludeCreditLimit, func(c *sales.Customer) *model.Quantity { return quantityModel(c.CreditLimit) })
-}
-
-// ContactInfo is the resolver for the contactInfo field.
-func (r *customerResolver) ContactInfo(ctx context.Context, obj *model.Customer) (*model.ContactInfo, error) {
-	return expandedTo(ctx, obj, sales.IncludeContactInfo, func(c *sales.Customer) *model.ContactInfo { return contactInfoModel(c.ContactInfo) })
-}
-
-// FreightPreferences is the resolver for the freightPreferences field.
-func (r *customerResolver) FreightPreferences(ctx context.Context, obj *model.Customer) (*model.FreightPreferences, error) {
-	return expandedTo(ctx, obj, sales.IncludeFreightPreferences, func(c *sales.Customer) *model.FreightPreferences { return freightModel(c.FreightPreferences) })
-}
-
-// Defaults is the resolver for the defaults field.
-func (r *customerResolver) Defaults(ctx context.Context, obj *model.Customer) (*model.CustomerDefaults, error) {
-	return expandedTo(ctx, obj, sales.IncludeDefaults, func(c *sales.Customer) *model.CustomerDefaults { return defaultsModel(c.Defaults) })
-}
-
-// NotificationPreferences is the resolver for the notificationPreferences field.
-func (r *customerResolver) NotificationPreferences(ctx context.Context, obj *model.Customer) (*model.NotificationPreferences, error) {
-	return expandedTo(ctx, obj, sales.IncludeNotificationPreferences, func(c *sales.Customer) *model.NotificationPreferences {
-		if c.NotificationPreferences == nil {
-			return nil
-		}
-		return &model.NotificationPreferences{AcceptsInvoiceEmails: c.NotificationPreferences.AcceptsInvoiceEmails}
-	})
-}
-
-// BillToAddress is the resolver for the billToAddress field.
-func (r *customerResolver) BillToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error) {
-	return expandedTo(ctx, obj, sales.IncludeBillToAddress, func(c *sales.Customer) *model.Address { return addressModel(c.BillToAddress) })
-}
-
-// ShipToAddress is the resolver for the shipToAddress field.
-func (r *customerResolver) ShipToAddress(ctx context.Context, obj *model.Customer) (*model.Address, error) {
-	return expandedTo(ctx, obj, sales.IncludeShipToAddress, func(c *sales.Customer) *model.Address { return addressModel(c.ShipToAddress) })
-}
-
-// Type is the resolver for the type field.
-func (r *customerResolver) Type(ctx context.Context, obj *model.Customer) (*model.AccountGroup, error) {
-	return expandedTo(ctx, obj, sales.IncludeType, func(c *sales.Customer) *model.AccountGroup { return accountGroupModel(c.Type) })
-}
-
 // PriceGroups is the resolver for the priceGroups field.
 func (r *customerResolver) PriceGroups(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountGroupConnection, error) {
 	n, page, err := pageArgs(first, after, 20, 100)

@@ -9,9 +9,12 @@ import (
 	"custgraph/upstream/sales"
 )
 
-// Customer is a sales platform customer. Edges (addresses, groups, category, ...) are resolved
-// by field resolvers from Raw when the include that carries them was fetched, through loaders
-// otherwise.
+// Customer is a sales platform customer. The sub-objects the sales API returns through
+// include[] (credit limit, contact info, addresses, type, ...) are plain fields, filled when the
+// record was fetched with their include: the resolvers plan include[] from the query's
+// selection, so every one a query asks for was fetched. As plain fields gqlgen renders them
+// inline; as resolvers each would cost a goroutine per customer. Edges to other records (price
+// groups, parent and child accounts, category, groups) are resolvers.
 type Customer struct {
 	ID               string
 	SalesID          string
@@ -25,6 +28,15 @@ type Customer struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	DeletedAt        *time.Time
+
+	CreditLimit             *Quantity
+	ContactInfo             *ContactInfo
+	FreightPreferences      *FreightPreferences
+	Defaults                *CustomerDefaults
+	NotificationPreferences *NotificationPreferences
+	BillToAddress           *Address
+	ShipToAddress           *Address
+	Type                    *AccountGroup
 
 	// Raw is the record as the sales API returned it; Includes the include[] names it was
 	// fetched with (an expandable not included is null in Raw, not absent upstream).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"custgraph/simstack"
+	"custgraph/simstack/simstacktest"
 	"custgraph/upstream/seed"
 )
 
@@ -138,11 +139,7 @@ func TestModesDiffer(t *testing.T) {
 // only when the simulators' URL is given, and the cache hit ratio from the gateway's /metrics.
 func TestTargetMode(t *testing.T) {
 	t.Parallel()
-	stack, err := simstack.Start(simstack.Options{Seed: seed.Options{Customers: 60}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stack.Close(context.WithoutCancel(t.Context())) })
+	stack := simstacktest.Start(t, simstack.Options{Seed: seed.Options{Customers: 60}})
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
