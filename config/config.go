@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ type Config struct {
 	Security      Security   // authentication, rate limits, body size (security.go)
 	Frontend      Frontend   // CORS, compression, GET caching, query limits (frontend.go)
 	Resilience    Resilience // upstream timeouts, limits, retries, breakers, request budget (resilience.go)
+	Admission     Admission  // GraphQL requests executing at once and their wait for a slot (admission.go)
 
 	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: text or json
 	LogLevel      string        // CUSTGRAPH_LOG_LEVEL
@@ -137,7 +139,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_COMMERCETOOLS_SCOPES", "manage_project:{project}", "space-separated OAuth scopes"},
 		{"CUSTGRAPH_SALES_URL", "", "sales API base URL, https://{host}/v1/sales"},
 		{"CUSTGRAPH_SALES_API_KEY", "", "sales API key"},
-	}, append(append(securitySettings(), frontendSettings()...), resilienceSettings()...)...)
+	}, slices.Concat(securitySettings(), frontendSettings(), resilienceSettings(), admissionSettings())...)
 }
 
 // Load reads the configuration: flags (args, without the program name) over environment
@@ -280,6 +282,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	loadSecurity(&c, get, bad)
 	loadFrontend(&c, get, bad)
 	loadResilience(&c, get, bad)
+	loadAdmission(&c, get, bad)
 	return c, sortedJoin(errs)
 }
 

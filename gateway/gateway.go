@@ -58,6 +58,12 @@ type Options struct {
 	// RequestBudget is the total time one GraphQL request may spend on upstream calls
 	// (resilience.go); 0 = no budget.
 	RequestBudget time.Duration
+	// MaxInflight bounds the GraphQL requests executing at once (admission.go); 0 = unlimited.
+	// A request beyond it waits up to QueueTimeout for a slot (0: not at all) and is then
+	// refused with 503 OVERLOADED. gateway.Run passes CUSTGRAPH_MAX_INFLIGHT and
+	// CUSTGRAPH_QUEUE_TIMEOUT.
+	MaxInflight  int
+	QueueTimeout time.Duration
 }
 
 // ExampleQuery is preloaded in the playground and used in the README.
@@ -121,8 +127,12 @@ func New(opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	api := withBudget(opts.RequestBudget, factory.Middleware(srv)) // upstream deadline (resilience.go)
-	gql := opts.Security.wrap(limitBody(opts.MaxBodyBytes, api))   // auth, rate limit (security.go)
-	gql = wrapEndpoint(gql, opts.HTTP, log)                        // compression, CORS (frontend.go)
+	// Execution slots (admission.go): inside authentication and the rate limit, so a refused
+	// caller takes no slot, and inside the body limit, so a slow upload holds none; outside the
+	// budget, which counts upstream time only.
+	api = admit(opts.MaxInflight, opts.QueueTimeout, tel, api)
+	gql := opts.Security.wrap(limitBody(opts.MaxBodyBytes, api)) // auth, rate limit (security.go)
+	gql = wrapEndpoint(gql, opts.HTTP, log)                      // compression, CORS (frontend.go)
 	// Outermost, so every answer is traced, counted and logged (ops.go).
 	gql = observeEndpoint(gql, tel, log)
 	mux.Handle("/graphql", gql)

@@ -101,6 +101,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 			NotFound: cfg.Cache.NotFoundTTL}, Naive: cfg.Naive,
 		Security: sec, MaxBodyBytes: cfg.Security.MaxBodyBytes,
 		Telemetry: tel, Health: ready, RequestBudget: cfg.Resilience.RequestBudget,
+		MaxInflight: cfg.Admission.Slots(), QueueTimeout: cfg.Admission.QueueTimeout,
 		Limits: limitsFrom(cfg.Frontend), HTTP: httpFrom(cfg.Frontend)}) // frontend.go
 	srv := &http.Server{
 		Handler:           h,

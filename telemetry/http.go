@@ -26,6 +26,19 @@ func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 }
 
+// Reasons of custgraph_http_requests_shed_total.
+const (
+	ShedTimeout  = "timeout"  // no execution slot freed within the queue timeout
+	ShedCanceled = "canceled" // the client went away while waiting for a slot
+)
+
+// Admitted records how long a GraphQL request waited for an execution slot.
+func (t *Telemetry) Admitted(wait time.Duration) { t.m.queueWait.Observe(wait.Seconds()) }
+
+// Shed counts a GraphQL request refused for want of an execution slot; reason is ShedTimeout
+// or ShedCanceled.
+func (t *Telemetry) Shed(reason string) { t.m.shed.WithLabelValues(reason).Inc() }
+
 // Transport instruments one upstream's HTTP calls: a client span per call (otelhttp) named
 // "{upstream} {method} {route}" that injects traceparent into the request, the request counter
 // and latency histogram by upstream, route, method and status, and the call in the request's

@@ -14,6 +14,8 @@ const otherLabel = "(other)"
 type metrics struct {
 	inFlight     prometheus.Gauge
 	httpRequests *prometheus.CounterVec
+	shed         *prometheus.CounterVec
+	queueWait    prometheus.Histogram
 
 	operations   *prometheus.CounterVec
 	opDuration   *prometheus.HistogramVec
@@ -38,6 +40,15 @@ func newMetrics(reg *prometheus.Registry, maxOps, maxRoutes int) *metrics {
 			Name: "custgraph_http_requests_total",
 			Help: "GraphQL HTTP requests by method and status code (rejections before GraphQL execution included).",
 		}, []string{"method", "code"}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "custgraph_http_requests_shed_total",
+			Help: "GraphQL HTTP requests refused with 503 OVERLOADED, by reason: timeout (no execution slot freed within the queue timeout) or canceled (the client left while waiting).",
+		}, []string{"reason"}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "custgraph_http_queue_wait_seconds",
+			Help:    "Time admitted GraphQL HTTP requests waited for an execution slot (near 0 when one was free).",
+			Buckets: prometheus.DefBuckets,
+		}),
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "custgraph_graphql_operations_total",
 			Help: "GraphQL operations by operation name, type and outcome (ok, or error when the response has errors).",
@@ -76,10 +87,13 @@ func newMetrics(reg *prometheus.Registry, maxOps, maxRoutes int) *metrics {
 			"Circuit breaker state: 0 closed, 1 half-open, 2 open.", []string{"breaker"}, nil),
 			states: map[string]func() int{}},
 	}
+	for _, reason := range []string{ShedTimeout, ShedCanceled} {
+		m.shed.WithLabelValues(reason) // exported as 0 from the start, so rate() sees the first one
+	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.inFlight, m.httpRequests, m.operations, m.opDuration, m.opErrors,
+		m.inFlight, m.httpRequests, m.shed, m.queueWait, m.operations, m.opDuration, m.opErrors,
 		m.upRequests, m.upDuration, m.batchSize, m.batchSeconds, m.breakers,
 	)
 	return m

@@ -3,8 +3,9 @@
 // callers and passed on to the upstreams), and Prometheus metrics in a registry of its own
 // served at /metrics. The gateway hooks it in at four places: the HTTP server (Middleware), the
 // gqlgen server (Extension), the loaders (StartBatch) and the upstream clients' transports
-// (Transport). It never records query text, variables, headers or bodies, and it never touches
-// OpenTelemetry's or Prometheus's global state: the tracer provider and the registry are its own.
+// (Transport); its admission limiter reports waits and refusals (Admitted, Shed). It never
+// records query text, variables, headers or bodies, and it never touches OpenTelemetry's or
+// Prometheus's global state: the tracer provider and the registry are its own.
 package telemetry
 
 import (

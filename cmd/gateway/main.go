@@ -47,6 +47,9 @@ func main() {
 			fmt.Printf("custgraph playground: %s/\n", s.URL)
 		}
 		fmt.Printf("custgraph GraphQL endpoint: %s/graphql\n", s.URL)
+		if n := cfg.Admission.Slots(); n > 0 {
+			fmt.Printf("custgraph admission: %d GraphQL requests at once, the next wait up to %s for a slot (CUSTGRAPH_MAX_INFLIGHT, CUSTGRAPH_QUEUE_TIMEOUT)\n", n, cfg.Admission.QueueTimeout)
+		}
 	})
 	if err != nil {
 		log.Error("gateway stopped", "error", err.Error())

@@ -121,7 +121,8 @@ func run(ctx context.Context, duration, phase time.Duration, workers int, latenc
 		return err
 	}
 	h := gateway.New(gateway.Options{Upstreams: up, Logger: log, Cache: c, RequestBudget: cfg.Resilience.RequestBudget,
-		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout})
+		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout,
+		MaxInflight: cfg.Admission.Slots(), QueueTimeout: cfg.Admission.QueueTimeout})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -103,12 +103,14 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// The gateway as gateway.Run assembles it with every setting at its default (upstream
-	// policies, request budget, batch window and deadline, cache sizes and TTLs), minus what only
-	// Run does: the listener, tracing exporters, authentication (off, as in sandbox mode).
-	def, err := config.Load(nil, func(string) string { return "" })
+	// The gateway as gateway.Run assembles it (upstream policies, request budget, batch window
+	// and deadline, cache sizes and TTLs, execution slots and their queue timeout), minus what
+	// only Run does: the listener, tracing exporters, authentication (off, as in sandbox mode).
+	// Settings are the defaults unless a CUSTGRAPH_* variable in the environment changes one,
+	// as it would for `go run ./cmd/gateway`.
+	def, err := config.Load(nil, os.Getenv)
 	if err != nil {
-		return fmt.Errorf("default configuration: %w", err)
+		return fmt.Errorf("configuration: %w", err)
 	}
 	res, err := gateway.NewResilience(def.Resilience, log, nil)
 	if err != nil {
@@ -140,7 +142,8 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}
 	h := gateway.New(gateway.Options{Upstreams: up, Logger: log, LoaderWait: wait, BatchTimeout: def.BatchTimeout,
 		Cache: c, CacheTTLs: loaders.CacheTTLs{Customer: cfg.CustomerTTL, Category: cfg.CategoryTTL, Group: cfg.GroupTTL,
-			NotFound: cfg.NotFoundTTL}, RequestBudget: def.Resilience.RequestBudget, Naive: o.Mode == ModeNaive})
+			NotFound: cfg.NotFoundTTL}, RequestBudget: def.Resilience.RequestBudget, Naive: o.Mode == ModeNaive,
+		MaxInflight: def.Admission.Slots(), QueueTimeout: def.Admission.QueueTimeout})
 
 	mem := newPeakSampler()
 	go mem.run(ctx, 10*time.Millisecond)
