@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"custgraph/cache"
+)
+
+// subObjects selects every Customer sub-object the sales API returns through include[]. They
+// are plain model fields, filled only when the record was fetched with their include; the
+// include set is planned from the selection of whatever field returns the customer.
+const subObjects = `fragment sub on Customer {
+  id
+  creditLimit { value displayValue }
+  contactInfo { email phone url }
+  freightPreferences { freightPolicy billingType carrier { name } serviceLevel { name } }
+  defaults { paymentTerm { name } shippingTerm { name } priority { code } salesRep { name } }
+  notificationPreferences { acceptsInvoiceEmails }
+  billToAddress { id name }
+  shipToAddress { id name }
+  type { id name }
+}`
+
+// TestSubObjectsOnEveryPath: every field that returns customers (roots, connections, edges,
+// node and nodes, federation entities by id and by number, mutations) returns their
+// sub-objects exactly as customer(id) does, with and without the shared cache.
+func TestSubObjectsOnEveryPath(t *testing.T) {
+	t.Parallel()
+	for _, withCache := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cache=%v", withCache), func(t *testing.T) {
+			t.Parallel()
+			var c *cache.Cache
+			if withCache {
+				c = newCache(t, cache.NewMemory(10000), "sub")
+			}
+			h := newHarness(t, harnessOptions{seed: seedOptions(40), cache: c})
+
+			// A parent account with children, and one of its children.
+			var list struct {
+				Customers struct {
+					Nodes []struct {
+						ID            string
+						Number        string
+						ParentAccount *struct{ ID string }
+						Category      *struct{ ID string }
+					}
+				}
+			}
+			h.data(`{ customers(first: 40) { nodes { id number parentAccount { id } category { id } } } }`, nil, &list)
+			var child, parent, number, category string
+			for _, n := range list.Customers.Nodes {
+				if n.ParentAccount != nil && n.Category != nil {
+					child, parent, number, category = n.ID, n.ParentAccount.ID, n.Number, n.Category.ID
+					break
+				}
+			}
+			if child == "" {
+				t.Fatal("the seed has no child account with a category")
+			}
+
+			// What customer(id) says of each customer, the reference.
+			want := map[string]string{}
+			reference := func(id string) string {
+				if s, ok := want[id]; ok {
+					return s
+				}
+				var r struct{ Customer json.RawMessage }
+				h.data(subObjects+` query($id: ID!) { customer(id: $id) { ...sub } }`, map[string]any{"id": id}, &r)
+				want[id] = string(r.Customer)
+				return want[id]
+			}
+			var full struct {
+				ID            string
+				BillToAddress *struct{ ID string }
+				ContactInfo   *struct{ Email string }
+				Type          *struct{ ID string }
+				Defaults      *struct{ PaymentTerm *struct{ Name string } }
+			}
+			if err := json.Unmarshal([]byte(reference(child)), &full); err != nil {
+				t.Fatal(err)
+			}
+			if full.BillToAddress == nil || full.ContactInfo == nil || full.Type == nil || full.Defaults == nil {
+				t.Fatalf("customer(id) returned no sub-objects to compare with: %s", reference(child))
+			}
+
+			paths := []struct {
+				name, query string
+				vars        map[string]any
+				customers   func(raw json.RawMessage) []json.RawMessage
+			}{
+				{"customerByNumber", `query($n: String!) { x: customerByNumber(number: $n) { ...sub } }`,
+					map[string]any{"n": number}, one},
+				{"customers nodes and edges", `{ x: customers(first: 20) { nodes { ...sub } edges { node { ...sub } } } }`,
+					nil, func(raw json.RawMessage) []json.RawMessage {
+						var v struct {
+							X struct {
+								Nodes []json.RawMessage
+								Edges []struct{ Node json.RawMessage }
+							}
+						}
+						mustDecode(t, raw, &v)
+						out := v.X.Nodes
+						for _, e := range v.X.Edges {
+							out = append(out, e.Node)
+						}
+						return out
+					}},
+				{"node", `query($id: ID!) { x: node(id: $id) { ... on Customer { ...sub } } }`, map[string]any{"id": child}, one},
+				{"nodes", `query($ids: [ID!]!) { x: nodes(ids: $ids) { ...sub } }`, map[string]any{"ids": []string{child, parent}}, many},
+				{"parentAccount", `query($id: ID!) { c: customer(id: $id) { x: parentAccount { ...sub } } }`, map[string]any{"id": child},
+					func(raw json.RawMessage) []json.RawMessage {
+						var v struct{ C struct{ X json.RawMessage } }
+						mustDecode(t, raw, &v)
+						return []json.RawMessage{v.C.X}
+					}},
+				{"childAccounts", `query($id: ID!) { c: customer(id: $id) { x: childAccounts(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": parent},
+					func(raw json.RawMessage) []json.RawMessage {
+						var v struct{ C struct{ X struct{ Nodes []json.RawMessage } } }
+						mustDecode(t, raw, &v)
+						return v.C.X.Nodes
+					}},
+				{"category customers", `query($id: ID!) { c: customerCategory(id: $id) { x: customers(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": category},
+					func(raw json.RawMessage) []json.RawMessage {
+						var v struct{ C struct{ X struct{ Nodes []json.RawMessage } } }
+						mustDecode(t, raw, &v)
+						return v.C.X.Nodes
+					}},
+				{"_entities by id and number", `query($r: [_Any!]!) { x: _entities(representations: $r) { ... on Customer { ...sub } } }`,
+					map[string]any{"r": []map[string]any{{"__typename": "Customer", "id": child}, {"__typename": "Customer", "number": number}}}, many},
+				{"updateCustomer", `mutation($id: ID!) { x: updateCustomer(id: $id, input: {note: "sub-objects"}) { ...sub } }`, map[string]any{"id": child}, one},
+				{"assignCustomerCategory", `mutation($id: ID!, $cat: ID) { x: assignCustomerCategory(customerId: $id, categoryId: $cat) { ...sub } }`,
+					map[string]any{"id": child, "cat": category}, one},
+			}
+			for _, p := range paths {
+				r := h.do(subObjects+" "+p.query, p.vars)
+				if len(r.Errors) > 0 {
+					t.Errorf("%s: %+v", p.name, r.Errors)
+					continue
+				}
+				got := p.customers(r.Data)
+				if len(got) == 0 {
+					t.Errorf("%s: no customers: %s", p.name, r.Data)
+				}
+				for _, c := range got {
+					var id struct{ ID string }
+					mustDecode(t, c, &id)
+					if ref := reference(id.ID); string(c) != ref {
+						t.Errorf("%s: customer %s\n got %s\nwant %s", p.name, id.ID, c, ref)
+					}
+				}
+			}
+		})
+	}
+}
+
+func one(raw json.RawMessage) []json.RawMessage {
+	var v struct{ X json.RawMessage }
+	_ = json.Unmarshal(raw, &v)
+	return []json.RawMessage{v.X}
+}
+
+func many(raw json.RawMessage) []json.RawMessage {
+	var v struct{ X []json.RawMessage }
+	_ = json.Unmarshal(raw, &v)
+	return v.X
+}
+
+func mustDecode(t *testing.T, raw json.RawMessage, v any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+}
