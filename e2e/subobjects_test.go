@@ -117,13 +117,21 @@ func TestSubObjectsOnEveryPath(t *testing.T) {
 					}},
 				{"childAccounts", `query($id: ID!) { c: customer(id: $id) { x: childAccounts(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": parent},
 					func(raw json.RawMessage) []json.RawMessage {
-						var v struct{ C struct{ X struct{ Nodes []json.RawMessage } } }
+						var v struct {
+							C struct {
+								X struct{ Nodes []json.RawMessage }
+							}
+						}
 						mustDecode(t, raw, &v)
 						return v.C.X.Nodes
 					}},
 				{"category customers", `query($id: ID!) { c: customerCategory(id: $id) { x: customers(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": category},
 					func(raw json.RawMessage) []json.RawMessage {
-						var v struct{ C struct{ X struct{ Nodes []json.RawMessage } } }
+						var v struct {
+							C struct {
+								X struct{ Nodes []json.RawMessage }
+							}
+						}
 						mustDecode(t, raw, &v)
 						return v.C.X.Nodes
 					}},

@@ -64,6 +64,7 @@ func listResponse(tb testing.TB) []byte {
 // gateway's gzip level, the stateless level and the library default, reporting the compressed
 // size. warm-pool reuses the pooled encoder as a busy server mostly does; cold-pool empties the
 // pool first (two collections), so each response allocates its encoder (B/op shows its size).
+//
 //	go test -run '^$' -bench CompressListResponse -benchmem ./gateway/
 func BenchmarkCompressListResponse(b *testing.B) {
 	body := listResponse(b)
