@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -35,6 +34,7 @@ type harnessOptions struct {
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	stack := simstacktest.Start(t, simstack.Options{Seed: o.seed, Latency: o.latency})
+	audit.configure(stack)
 	h := &harness{t: t, stack: stack, seed: seed.Generate(o.seed)}
 	h.url = h.addGateway(o.cache)
 	return h
@@ -44,9 +44,8 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 // it shares c's store) and returns its URL.
 func (h *harness) addGateway(c *cache.Cache) string {
 	h.t.Helper()
-	httpClient := &http.Client{Timeout: 30 * time.Second}
-	log := slog.New(slog.DiscardHandler)
-	up, err := gateway.SandboxUpstreams(h.stack, httpClient, log)
+	log := audit.logger()
+	up, err := gateway.SandboxUpstreams(h.stack, audit.client(), log)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -89,6 +88,7 @@ func (h *harness) doAt(url, query string, vars map[string]any) gqlResponse {
 		h.t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
 	}
 	out.Status = resp.StatusCode
+	audit.response(raw, resp.Header)
 	return out
 }
 

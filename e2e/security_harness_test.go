@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"custgraph/auth"
 	"custgraph/auth/authtest"
@@ -28,8 +27,8 @@ const (
 // changes (defaults: playground and introspection on, no cache, open) and returns its URL.
 func (h *harness) gatewayWith(mod func(o *gateway.Options)) string {
 	h.t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	up, err := gateway.SandboxUpstreams(h.stack, &http.Client{Timeout: 30 * time.Second}, log)
+	log := audit.logger()
+	up, err := gateway.SandboxUpstreams(h.stack, audit.client(), log)
 	if err != nil {
 		h.t.Fatal(err)
 	}
