@@ -106,7 +106,7 @@ func newOpsRig(t *testing.T) *opsRig {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(gateway.New(gateway.Options{Upstreams: up, Logger: log, Introspection: true,
-		Cache: c, Telemetry: r.tel}))
+		Cache: c, Telemetry: r.tel, MaxInflight: 8, QueueTimeout: time.Second}))
 	t.Cleanup(srv.Close)
 	r.harness = &harness{t: t, stack: stack, url: srv.URL, seed: seed.Generate(seedOptions(20))}
 	return r
@@ -182,6 +182,7 @@ func TestMetricsMoveAfterQuery(t *testing.T) {
 
 	for _, name := range []string{
 		"custgraph_http_requests_in_flight", "custgraph_http_requests_total",
+		"custgraph_http_requests_shed_total", "custgraph_http_queue_wait_seconds",
 		"custgraph_graphql_operations_total", "custgraph_graphql_operation_duration_seconds", "custgraph_graphql_errors_total",
 		"custgraph_upstream_requests_total", "custgraph_upstream_request_duration_seconds",
 		"custgraph_loader_batch_size", "custgraph_loader_batch_duration_seconds",
@@ -202,6 +203,7 @@ func TestMetricsMoveAfterQuery(t *testing.T) {
 		}
 	}
 	moved("custgraph_http_requests_total", map[string]string{"method": "post"}, 3)
+	moved("custgraph_http_queue_wait_seconds", nil, 3) // each request took an execution slot
 	moved("custgraph_graphql_operations_total", map[string]string{"operation": "OpsCustomers", "type": "query", "outcome": "ok"}, 2)
 	moved("custgraph_graphql_operation_duration_seconds", map[string]string{"operation": "OpsCustomers"}, 2)
 	moved("custgraph_graphql_operations_total", map[string]string{"operation": "(invalid)", "outcome": "error"}, 1)
