@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"custgraph/cache"
@@ -21,6 +22,7 @@ const subObjects = `fragment sub on Customer {
   billToAddress { id name }
   shipToAddress { id name }
   type { id name }
+  priceGroups(first: 2) { nodes { id name } pageInfo { hasNextPage endCursor } }
 }`
 
 // TestSubObjectsOnEveryPath: every field that returns customers (roots, connections, edges,
@@ -179,5 +181,85 @@ func mustDecode(t *testing.T, raw json.RawMessage, v any) {
 	t.Helper()
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)
+	}
+}
+
+// TestPriceGroupPaging pages a customer's price groups one at a time to the end, and refuses a
+// bad page size or cursor with BAD_USER_INPUT; a cursor past the end is an empty last page.
+func TestPriceGroupPaging(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOptions{seed: seedOptions(40)})
+	type page struct {
+		Nodes    []struct{ ID string }
+		PageInfo struct {
+			HasNextPage bool
+			EndCursor   *string
+		}
+	}
+	var list struct {
+		Customers struct {
+			Nodes []struct {
+				ID          string
+				PriceGroups page
+			}
+		}
+	}
+	h.data(`{ customers(first: 40) { nodes { id priceGroups(first: 100) { nodes { id } pageInfo { hasNextPage endCursor } } } } }`, nil, &list)
+	var id string
+	var all []string
+	for _, n := range list.Customers.Nodes {
+		if len(n.PriceGroups.Nodes) >= 2 {
+			id = n.ID
+			for _, g := range n.PriceGroups.Nodes {
+				all = append(all, g.ID)
+			}
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no seeded customer has two price groups")
+	}
+	const q = `query($id: ID!, $first: Int, $after: String) { customer(id: $id) { priceGroups(first: $first, after: $after) {
+		nodes { id } pageInfo { hasNextPage endCursor } } } }`
+	var got []string
+	var after any
+	for i := 0; ; i++ {
+		var r struct{ Customer struct{ PriceGroups page } }
+		h.data(q, map[string]any{"id": id, "first": 1, "after": after}, &r)
+		p := r.Customer.PriceGroups
+		for _, g := range p.Nodes {
+			got = append(got, g.ID)
+		}
+		if !p.PageInfo.HasNextPage {
+			if p.PageInfo.EndCursor == nil {
+				t.Fatalf("page %d: no end cursor", i)
+			}
+			after = *p.PageInfo.EndCursor
+			break
+		}
+		after = *p.PageInfo.EndCursor
+		if i > len(all) {
+			t.Fatalf("more pages than price groups: %v", got)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(all, ",") {
+		t.Errorf("paged %v, want %v", got, all)
+	}
+	var past struct{ Customer struct{ PriceGroups page } }
+	h.data(q, map[string]any{"id": id, "first": 5, "after": after}, &past)
+	if len(past.Customer.PriceGroups.Nodes) != 0 || past.Customer.PriceGroups.PageInfo.HasNextPage {
+		t.Errorf("after the last cursor: %+v, want an empty last page", past.Customer.PriceGroups)
+	}
+	// A cursor far past the end (skip 100, as a stale client might hold) is an empty page too.
+	var far struct{ Customer struct{ PriceGroups page } }
+	h.data(q, map[string]any{"id": id, "first": 5, "after": "eyJzIjoxMDB9"}, &far)
+	if len(far.Customer.PriceGroups.Nodes) != 0 || far.Customer.PriceGroups.PageInfo.HasNextPage {
+		t.Errorf("after skip 100: %+v, want an empty last page", far.Customer.PriceGroups)
+	}
+	for _, bad := range []map[string]any{{"id": id, "first": -1}, {"id": id, "first": 101}, {"id": id, "after": "not a cursor"}} {
+		r := h.do(q, bad)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("%v: errors %+v, want one BAD_USER_INPUT", bad, r.Errors)
+		}
 	}
 }

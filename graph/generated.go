@@ -288,7 +288,6 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
-	PriceGroups(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountGroupConnection, error)
 	ParentAccount(ctx context.Context, obj *model.Customer) (*model.Customer, error)
 	ChildAccounts(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.CustomerConnection, error)
 	Category(ctx context.Context, obj *model.Customer) (*model.CustomerCategory, error)
@@ -4429,7 +4428,7 @@ func (ec *executionContext) _Customer_priceGroups(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Customer().PriceGroups(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return obj.PriceGroups(fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountGroupConnection) graphql.Marshaler {
@@ -4444,7 +4443,7 @@ func (ec *executionContext) fieldContext_Customer_priceGroups(ctx context.Contex
 		Object:     "Customer",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AccountGroupConnection(ctx, field)
 		},
@@ -9916,11 +9915,10 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "priceGroups":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_priceGroups(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_priceGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "parentAccount":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

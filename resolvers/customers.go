@@ -180,3 +180,22 @@ func sortedCopy(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// priceGroupPage is one page of the price groups that came with c (include price_groups).
+func priceGroupPage(c *sales.Customer, first *int, after *string) (*model.AccountGroupConnection, error) {
+	n, page, err := pageArgs(first, after, 20, 100)
+	if err != nil {
+		return nil, err
+	}
+	var all []sales.AccountGroup
+	if c.PriceGroups != nil {
+		all = c.PriceGroups.Data
+	}
+	start := min(page.Skip, len(all))
+	end := min(start+n, len(all))
+	conn := &model.AccountGroupConnection{Nodes: mapSlice(all[start:end], accountGroupModel)}
+	conn.Edges, conn.PageInfo = offsetEdges(conn.Nodes, cursor{Skip: start}, end < len(all), func(g *model.AccountGroup, cur string) *model.AccountGroupEdge {
+		return &model.AccountGroupEdge{Node: g, Cursor: cur}
+	})
+	return conn, nil
+}

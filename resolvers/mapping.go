@@ -78,6 +78,10 @@ func customerModel(c *sales.Customer, includes model.IncludeSet) *model.Customer
 			m.ShipToAddress = addressModel(c.ShipToAddress)
 		case sales.IncludeType:
 			m.Type = accountGroupModel(c.Type)
+		case sales.IncludePriceGroups:
+			m.PriceGroupPages = func(first *int, after *string) (*model.AccountGroupConnection, error) {
+				return priceGroupPage(c, first, after)
+			}
 		}
 	}
 	return m

@@ -17,32 +17,6 @@ import (
 	"strings"
 )
 
-// PriceGroups is the resolver for the priceGroups field.
-func (r *customerResolver) PriceGroups(ctx context.Context, obj *model.Customer, first *int, after *string) (*model.AccountGroupConnection, error) {
-	n, page, err := pageArgs(first, after, 20, 100)
-	if err != nil {
-		return nil, err
-	}
-	c, err := expanded(ctx, obj, sales.IncludePriceGroups)
-	if err != nil {
-		return nil, err
-	}
-	var all []sales.AccountGroup
-	if c.PriceGroups != nil {
-		all = c.PriceGroups.Data
-	}
-	ids := make([]string, len(all))
-	for i, g := range all {
-		ids[i] = g.ID
-	}
-	pageIDs, hasNext := offsetPage(ids, page, n)
-	conn := &model.AccountGroupConnection{Nodes: mapSlice(all[page.Skip:page.Skip+len(pageIDs)], accountGroupModel)}
-	conn.Edges, conn.PageInfo = offsetEdges(conn.Nodes, page, hasNext, func(g *model.AccountGroup, cur string) *model.AccountGroupEdge {
-		return &model.AccountGroupEdge{Node: g, Cursor: cur}
-	})
-	return conn, nil
-}
-
 // ParentAccount is the resolver for the parentAccount field.
 func (r *customerResolver) ParentAccount(ctx context.Context, obj *model.Customer) (*model.Customer, error) {
 	c, err := expanded(ctx, obj, sales.IncludeParentAccount)

@@ -4,6 +4,7 @@
 package model
 
 import (
+	"errors"
 	"time"
 
 	"custgraph/upstream/sales"
@@ -37,11 +38,23 @@ type Customer struct {
 	BillToAddress           *Address
 	ShipToAddress           *Address
 	Type                    *AccountGroup
+	// PriceGroupPages pages the price groups that came with the record (include price_groups);
+	// the resolvers set it, as the cursors are theirs. Nil when the include was not fetched.
+	PriceGroupPages func(first *int, after *string) (*AccountGroupConnection, error) `json:"-"`
 
 	// Raw is the record as the sales API returned it; Includes the include[] names it was
 	// fetched with (an expandable not included is null in Raw, not absent upstream).
 	Raw      *sales.Customer `json:"-"`
 	Includes IncludeSet      `json:"-"`
+}
+
+// PriceGroups is the priceGroups field: a method without a context, so gqlgen renders it inline
+// instead of in a goroutine per customer.
+func (c *Customer) PriceGroups(first *int, after *string) (*AccountGroupConnection, error) {
+	if c.PriceGroupPages == nil {
+		return nil, errors.New("price groups were not fetched for this customer")
+	}
+	return c.PriceGroupPages(first, after)
 }
 
 func (Customer) IsNode()         {}
