@@ -39,7 +39,7 @@ type Config struct {
 	Resilience    Resilience // upstream timeouts, limits, retries, breakers, request budget (resilience.go)
 	Admission     Admission  // GraphQL requests executing at once and their wait for a slot (admission.go)
 
-	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: text or json
+	LogFormat     string        // CUSTGRAPH_LOG_FORMAT: auto, text or json; see LogFormatOn
 	LogLevel      string        // CUSTGRAPH_LOG_LEVEL
 	ShutdownGrace time.Duration // CUSTGRAPH_SHUTDOWN_TIMEOUT
 	// ShutdownDelay is how long shutdown reports not-ready, still serving, before it drains.
@@ -108,7 +108,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_INTROSPECTION", "true", "allow schema introspection"},
 		{"CUSTGRAPH_LOADER_WAIT", "2ms", "dataloader batch window"},
 		{"CUSTGRAPH_BATCH_TIMEOUT", "10s", "deadline of one upstream batch"},
-		{"CUSTGRAPH_LOG_FORMAT", "text", "text or json"},
+		{"CUSTGRAPH_LOG_FORMAT", "auto", "auto, text or json; auto = text when the log goes to a terminal, JSON otherwise (a container, a file, a log collector)"},
 		{"CUSTGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"CUSTGRAPH_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for in-flight requests"},
 		{"CUSTGRAPH_SHUTDOWN_DELAY", "0s", "how long shutdown reports not-ready at /readyz, still serving, before it drains (at least the readiness probe period)"},
@@ -238,8 +238,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	} else {
 		c.SandboxSize = n
 	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		bad("CUSTGRAPH_LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	if c.LogFormat != "auto" && c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("CUSTGRAPH_LOG_FORMAT", "%q is not auto, text or json", c.LogFormat)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -294,4 +294,16 @@ func count(m map[string]bool) int {
 		}
 	}
 	return n
+}
+
+// LogFormatOn is the log format to use: the configured one, or for "auto" text when the log
+// goes to a terminal (a person reads it) and JSON otherwise (a collector parses it).
+func (c Config) LogFormatOn(terminal bool) string {
+	if c.LogFormat != "auto" {
+		return c.LogFormat
+	}
+	if terminal {
+		return "text"
+	}
+	return "json"
 }

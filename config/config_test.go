@@ -101,3 +101,27 @@ func TestUnknownFileKeyAndHelp(t *testing.T) {
 		t.Errorf("-help: %v", err)
 	}
 }
+
+// TestLogFormatAuto: "auto" is text on a terminal and JSON elsewhere; text and json are kept.
+func TestLogFormatAuto(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		format   string
+		terminal bool
+		want     string
+	}{
+		{"auto", true, "text"}, {"auto", false, "json"},
+		{"text", false, "text"}, {"json", true, "json"},
+	} {
+		c, err := Load(nil, env(map[string]string{"CUSTGRAPH_LOG_FORMAT": tc.format}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.LogFormatOn(tc.terminal); got != tc.want {
+			t.Errorf("%s, terminal %v: %s, want %s", tc.format, tc.terminal, got, tc.want)
+		}
+	}
+	if _, err := Load(nil, env(map[string]string{"CUSTGRAPH_LOG_FORMAT": "xml"})); err == nil || !strings.Contains(err.Error(), "CUSTGRAPH_LOG_FORMAT") {
+		t.Errorf("xml: %v, want an error naming CUSTGRAPH_LOG_FORMAT", err)
+	}
+}

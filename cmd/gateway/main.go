@@ -61,8 +61,14 @@ func newLogger(cfg config.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
+	if cfg.LogFormatOn(isTerminal(os.Stderr)) == "json" {
 		return slog.New(reqlog.NewHandler(slog.NewJSONHandler(os.Stderr, opts))) // request_id, trace_id
 	}
 	return slog.New(reqlog.NewHandler(slog.NewTextHandler(os.Stderr, opts)))
+}
+
+// isTerminal reports whether f is a character device (a terminal), without a dependency.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
