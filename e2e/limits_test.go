@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"custgraph/e2e/views"
 	"custgraph/gateway"
 )
 
@@ -128,8 +129,8 @@ func TestDefaultLimitsAdmitTheDocumentedViews(t *testing.T) {
 		cost  int
 	}{
 		{"README example (3 customers)", gateway.ExampleQuery, nil, 166},
-		{"nested view, 200 customers", nPlusOneQuery, map[string]any{"first": 200}, 27801},
-		{"nested view, 500 customers", nPlusOneQuery, map[string]any{"first": 500}, 69501},
+		{"nested view, 200 customers", views.Counted, map[string]any{"first": 200}, 27801},
+		{"nested view, 500 customers", views.Counted, map[string]any{"first": 500}, 69501},
 	}
 	for _, tc := range cases {
 		r := postQuery(t, url, "application/json", tc.query, tc.vars)
@@ -149,7 +150,7 @@ func TestDefaultLimitsAdmitTheDocumentedViews(t *testing.T) {
 	var d struct {
 		Customers struct{ Nodes []nestedCustomer }
 	}
-	h.data(nPlusOneQuery, map[string]any{"first": 200}, &d)
+	h.data(views.Counted, map[string]any{"first": 200}, &d)
 	if len(d.Customers.Nodes) != 200 {
 		t.Errorf("got %d customers", len(d.Customers.Nodes))
 	}

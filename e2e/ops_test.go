@@ -36,24 +36,6 @@ import (
 	"custgraph/upstream/sim"
 )
 
-// syncBuffer collects a log written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // headerRecorder is the transport under the instrumented one: it sees each upstream request as
 // it goes on the wire, trace headers included.
 type headerRecorder struct {
@@ -85,14 +67,14 @@ type opsRig struct {
 	*harness
 	tel   *telemetry.Telemetry
 	spans *tracetest.SpanRecorder
-	log   *syncBuffer
+	log   *lockedBuffer
 	wire  *headerRecorder
 }
 
 func newOpsRig(t *testing.T) *opsRig {
 	t.Helper()
 	stack := simstacktest.Start(t, simstack.Options{Seed: seedOptions(20)})
-	r := &opsRig{spans: tracetest.NewSpanRecorder(), log: &syncBuffer{}, wire: &headerRecorder{next: http.DefaultTransport}}
+	r := &opsRig{spans: tracetest.NewSpanRecorder(), log: &lockedBuffer{}, wire: &headerRecorder{next: http.DefaultTransport}}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	r.tel = telemetry.New(telemetry.Options{TracerProvider: tp})
@@ -374,7 +356,7 @@ func TestRequestLogLine(t *testing.T) {
 
 // runGateway runs gateway.Run in-process in sandbox mode with env over the defaults and
 // returns where it listens, a cancel that starts the shutdown, and Run's result.
-func runGateway(t *testing.T, env map[string]string) (gateway.Started, context.CancelFunc, func() error, *syncBuffer) {
+func runGateway(t *testing.T, env map[string]string) (gateway.Started, context.CancelFunc, func() error, *lockedBuffer) {
 	t.Helper()
 	base := map[string]string{"CUSTGRAPH_ADDR": "127.0.0.1:0", "CUSTGRAPH_SANDBOX_ADDR": "127.0.0.1:0",
 		"CUSTGRAPH_SANDBOX_CUSTOMERS": "20", "CUSTGRAPH_READY_INTERVAL": "50ms", "CUSTGRAPH_LOG_FORMAT": "json"}
@@ -385,7 +367,7 @@ func runGateway(t *testing.T, env map[string]string) (gateway.Started, context.C
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	log := slog.New(reqlog.NewHandler(slog.NewJSONHandler(logs, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	startedCh := make(chan gateway.Started, 1)

@@ -6,31 +6,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 
+	"custgraph/e2e/views"
 	"custgraph/graph"
 	"custgraph/resolvers"
 )
-
-// nestedView is the nested customer view of e2e's TestNoNPlusOne.
-const nestedView = `query Count($first: Int!) {
-  customers(first: $first) {
-    nodes {
-      number name
-      category { name }
-      groups { key }
-      billToAddress { name } shipToAddress { name }
-      type { name }
-      priceGroups { nodes { name } }
-      parentAccount { number category { name } }
-      childAccounts { nodes { number groups { key } } }
-    }
-  }
-}`
 
 // BenchmarkLimitChecks is what the limits add to a request whose parse and validation are
 // cached: the depth, alias and complexity walks over the nested view.
 func BenchmarkLimitChecks(b *testing.B) {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{}, Complexity: costs()})
-	doc, errs := gqlparser.LoadQuery(es.Schema(), nestedView)
+	doc, errs := gqlparser.LoadQuery(es.Schema(), views.Counted)
 	if errs != nil {
 		b.Fatal(errs)
 	}

@@ -12,8 +12,6 @@ import (
 	"custgraph/loaders"
 	"custgraph/simstack"
 	"custgraph/simstack/simstacktest"
-	"custgraph/upstream/commercetools"
-	"custgraph/upstream/netsuite"
 	"custgraph/upstream/sales"
 	"custgraph/upstream/seed"
 )
@@ -113,29 +111,12 @@ func sandbox(tb testing.TB, n, listed int) (*simstack.Stack, loaders.Upstreams, 
 	stack := simstacktest.Start(tb, simstack.Options{Seed: seed.Options{Customers: n}})
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	tb.Cleanup(hc.CloseIdleConnections)
-	up := upstreams(tb, stack, hc)
+	up := simstacktest.Upstreams(tb, stack, hc)
 	page, err := up.Sales.ListCustomers(tb.Context(), sales.ListCustomersOptions{Limit: listed})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return stack, up, page.Customers
-}
-
-func upstreams(b testing.TB, stack *simstack.Stack, hc *http.Client) loaders.Upstreams {
-	ns, ct, sl := stack.NetSuiteConfig(), stack.CommercetoolsConfig(), stack.SalesConfig()
-	ns.HTTPClient, ct.HTTPClient, sl.HTTPClient = hc, hc, hc
-	var up loaders.Upstreams
-	var err error
-	if up.NetSuite, err = netsuite.New(ns); err != nil {
-		b.Fatal(err)
-	}
-	if up.Commercetools, err = commercetools.New(ct); err != nil {
-		b.Fatal(err)
-	}
-	if up.Sales, err = sales.New(sl); err != nil {
-		b.Fatal(err)
-	}
-	return up
 }
 
 // newCache is a cache under a namespace no other run shares, so a warm run starts empty.

@@ -18,31 +18,13 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"custgraph/cache"
+	"custgraph/e2e/views"
 	"custgraph/graph"
 	"custgraph/loaders"
 	"custgraph/simstack"
 	"custgraph/simstack/simstacktest"
-	"custgraph/upstream/commercetools"
-	"custgraph/upstream/netsuite"
-	"custgraph/upstream/sales"
 	"custgraph/upstream/seed"
 )
-
-// benchCustomerView is the nested view of the e2e tests: every sub-object, category, groups,
-// parent and children with theirs.
-const benchCustomerView = `id salesId number name status note isEdiEnabled isParentAccount commissionPolicy createdAt updatedAt
-  creditLimit { value displayValue }
-  contactInfo { email phone url }
-  freightPreferences { freightPolicy carrier { id name code } serviceLevel { id name } billingType billingAccount }
-  defaults { paymentTerm { id name } shippingTerm { id name type } priority { code name } salesRep { id name } }
-  notificationPreferences { acceptsInvoiceEmails }
-  billToAddress { id salesId name } shipToAddress { id name }
-  type { id name type }
-  priceGroups { nodes { id name type } }
-  category { id netsuiteId name isInactive }
-  groups { id key name version }
-  parentAccount { id number name category { name } groups { key } }
-  childAccounts { nodes { number name category { name } groups { key } } }`
 
 // BenchmarkIncludePlanning is the selection-set to include[] planning a resolver does before
 // its upstream call: the list resolver's (include set under nodes and edges.node, plus the
@@ -58,11 +40,11 @@ func BenchmarkIncludePlanning(b *testing.B) {
 		query string
 		plan  func(ctx context.Context) int
 	}{
-		{"list-nested", `query { customers(first: 50) { nodes { ` + benchCustomerView + ` } edges { cursor node { id name } } } }`,
+		{"list-nested", `query { customers(first: 50) { nodes { ` + views.CustomerFields + ` } edges { cursor node { id name } } } }`,
 			func(ctx context.Context) int {
 				return len(customerIncludes(ctx, connectionPaths...)) + len(connectionFields(ctx))
 			}},
-		{"customer-nested", `query { customer(id: "gid://custgraph/Customer/x") { ` + benchCustomerView + ` } }`,
+		{"customer-nested", `query { customer(id: "gid://custgraph/Customer/x") { ` + views.CustomerFields + ` } }`,
 			func(ctx context.Context) int { return len(customerIncludes(ctx)) }},
 	}
 	for _, tc := range cases {
@@ -102,7 +84,7 @@ func BenchmarkNested50Response(b *testing.B) {
 	stack := simstacktest.Start(b, simstack.Options{Seed: seed.Options{Customers: 60}})
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	b.Cleanup(hc.CloseIdleConnections)
-	up := benchUpstreams(b, stack, hc)
+	up := simstacktest.Upstreams(b, stack, hc)
 	c, err := cache.New(cache.NewMemory(10000), cache.Options{Namespace: "bench-resolvers-" + strconv.FormatInt(time.Now().UnixNano(), 36)})
 	if err != nil {
 		b.Fatal(err)
@@ -114,7 +96,7 @@ func BenchmarkNested50Response(b *testing.B) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](100))
 
 	views := []struct{ name, query string }{
-		{"nested", `query { customers(first: 50) { nodes { ` + benchCustomerView + ` } } }`},
+		{"nested", `query { customers(first: 50) { nodes { ` + views.CustomerFields + ` } } }`},
 		{"list-view", `query { customers(first: 50) { nodes { ` + benchListView + ` } } }`},
 	}
 	for _, v := range views {
@@ -167,21 +149,4 @@ func benchResponse(b *testing.B, stack *simstack.Stack, factory *loaders.Factory
 			b.ReportMetric(float64(size), "response-bytes")
 		})
 	}
-}
-
-func benchUpstreams(b *testing.B, stack *simstack.Stack, hc *http.Client) loaders.Upstreams {
-	ns, ct, sl := stack.NetSuiteConfig(), stack.CommercetoolsConfig(), stack.SalesConfig()
-	ns.HTTPClient, ct.HTTPClient, sl.HTTPClient = hc, hc, hc
-	var up loaders.Upstreams
-	var err error
-	if up.NetSuite, err = netsuite.New(ns); err != nil {
-		b.Fatal(err)
-	}
-	if up.Commercetools, err = commercetools.New(ct); err != nil {
-		b.Fatal(err)
-	}
-	if up.Sales, err = sales.New(sl); err != nil {
-		b.Fatal(err)
-	}
-	return up
 }
