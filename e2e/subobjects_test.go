@@ -117,26 +117,8 @@ func TestSubObjectsOnEveryPath(t *testing.T) {
 						mustDecode(t, raw, &v)
 						return []json.RawMessage{v.C.X}
 					}},
-				{"childAccounts", `query($id: ID!) { c: customer(id: $id) { x: childAccounts(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": parent},
-					func(raw json.RawMessage) []json.RawMessage {
-						var v struct {
-							C struct {
-								X struct{ Nodes []json.RawMessage }
-							}
-						}
-						mustDecode(t, raw, &v)
-						return v.C.X.Nodes
-					}},
-				{"category customers", `query($id: ID!) { c: customerCategory(id: $id) { x: customers(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": category},
-					func(raw json.RawMessage) []json.RawMessage {
-						var v struct {
-							C struct {
-								X struct{ Nodes []json.RawMessage }
-							}
-						}
-						mustDecode(t, raw, &v)
-						return v.C.X.Nodes
-					}},
+				{"childAccounts", `query($id: ID!) { c: customer(id: $id) { x: childAccounts(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": parent}, nestedNodes},
+				{"category customers", `query($id: ID!) { c: customerCategory(id: $id) { x: customers(first: 20) { nodes { ...sub } } } }`, map[string]any{"id": category}, nestedNodes},
 				{"_entities by id and number", `query($r: [_Any!]!) { x: _entities(representations: $r) { ... on Customer { ...sub } } }`,
 					map[string]any{"r": []map[string]any{{"__typename": "Customer", "id": child}, {"__typename": "Customer", "number": number}}}, many},
 				{"updateCustomer", `mutation($id: ID!) { x: updateCustomer(id: $id, input: {note: "sub-objects"}) { ...sub } }`, map[string]any{"id": child}, one},
@@ -169,6 +151,17 @@ func one(raw json.RawMessage) []json.RawMessage {
 	var v struct{ X json.RawMessage }
 	_ = json.Unmarshal(raw, &v)
 	return []json.RawMessage{v.X}
+}
+
+// nestedNodes is the customers of a connection one level down: c { x { nodes } }.
+func nestedNodes(raw json.RawMessage) []json.RawMessage {
+	var v struct {
+		C struct {
+			X struct{ Nodes []json.RawMessage }
+		}
+	}
+	_ = json.Unmarshal(raw, &v)
+	return v.C.X.Nodes
 }
 
 func many(raw json.RawMessage) []json.RawMessage {

@@ -14,8 +14,9 @@ import (
 // include[] (credit limit, contact info, addresses, type, ...) are plain fields, filled when the
 // record was fetched with their include: the resolvers plan include[] from the query's
 // selection, so every one a query asks for was fetched. As plain fields gqlgen renders them
-// inline; as resolvers each would cost a goroutine per customer. Edges to other records (price
-// groups, parent and child accounts, category, groups) are resolvers.
+// inline; as resolvers each would cost a goroutine per customer. Price groups, which take paging
+// arguments, are a method without a context for the same reason. Edges to other records
+// (parent and child accounts, category, groups) are resolvers.
 type Customer struct {
 	ID               string
 	SalesID          string
