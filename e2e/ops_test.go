@@ -36,27 +36,38 @@ import (
 	"custgraph/upstream/sim"
 )
 
-// headerRecorder is the transport under the instrumented one: it sees each upstream request as
-// it goes on the wire, trace headers included.
-type headerRecorder struct {
+// requestRecorder is a transport that passes every request on and remembers its URL and
+// headers: under the instrumented transport it sees each upstream request as it goes out,
+// traceparent included.
+type requestRecorder struct {
 	next http.RoundTripper
 	mu   sync.Mutex
-	seen []http.Header
+	seen []*http.Request // URL and Header only, cloned
 }
 
-func (r *headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+func (r *requestRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := *req.URL
 	r.mu.Lock()
-	r.seen = append(r.seen, req.Header.Clone())
+	r.seen = append(r.seen, &http.Request{URL: &u, Header: req.Header.Clone()})
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
 }
 
-func (r *headerRecorder) traceparents() []string {
+// take returns the requests seen since the last take.
+func (r *requestRecorder) take() []*http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.seen
+	r.seen = nil
+	return out
+}
+
+func (r *requestRecorder) traceparents() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
-	for _, h := range r.seen {
-		out = append(out, h.Get("traceparent"))
+	for _, req := range r.seen {
+		out = append(out, req.Header.Get("traceparent"))
 	}
 	return out
 }
@@ -68,13 +79,13 @@ type opsRig struct {
 	tel   *telemetry.Telemetry
 	spans *tracetest.SpanRecorder
 	log   *lockedBuffer
-	wire  *headerRecorder
+	wire  *requestRecorder
 }
 
 func newOpsRig(t *testing.T) *opsRig {
 	t.Helper()
 	stack := simstacktest.Start(t, simstack.Options{Seed: seedOptions(20)})
-	r := &opsRig{spans: tracetest.NewSpanRecorder(), log: &lockedBuffer{}, wire: &headerRecorder{next: http.DefaultTransport}}
+	r := &opsRig{spans: tracetest.NewSpanRecorder(), log: &lockedBuffer{}, wire: &requestRecorder{next: http.DefaultTransport}}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	r.tel = telemetry.New(telemetry.Options{TracerProvider: tp})
