@@ -16,6 +16,7 @@ import (
 	"custgraph/simstack"
 	"custgraph/simstack/simstacktest"
 	"custgraph/upstream/seed"
+	"custgraph/upstream/sim"
 )
 
 type harness struct {
@@ -105,11 +106,23 @@ func (h *harness) data(query string, vars map[string]any, v any) {
 }
 
 // requests returns each simulator's request count since the last reset, not counting token
-// fetches (a client fetches a token once per hour, not per query).
+// fetches (a client fetches a token once per hour, not per query), read from its /_sim/stats
+// over HTTP as an operator would.
 func (h *harness) requests() map[string]int64 {
+	h.t.Helper()
 	out := map[string]int64{}
-	for name, srv := range h.stack.Servers() {
-		for route, n := range srv.Stats().Routes {
+	for name := range h.stack.Servers() {
+		resp, err := http.Get(h.stack.URL + "/" + name + "/_sim/stats")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		var st sim.Stats
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			h.t.Fatalf("%s /_sim/stats: %v", name, err)
+		}
+		for route, n := range st.Routes {
 			if isTokenRoute(route) {
 				continue
 			}
