@@ -82,10 +82,26 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 	res := make([]*dataloader.Result[V], len(ck))
 	var got map[string][]byte
 	readOK := false
+	deps := depsFrom(ctx)
 	if b.t.TTL > 0 {
-		got, readOK = b.c.read(ctx, st, ck)
+		read := ck
+		if deps != nil { // a response is being built for the response cache: read the stamps too
+			read = make([]string, 0, 2*len(ck))
+			read = append(read, ck...)
+			for _, k := range ck {
+				read = append(read, b.c.stampKey(k))
+			}
+		}
+		got, readOK = b.c.read(ctx, st, read)
 	} else {
 		st.bypassed.Add(uint64(len(ck)))
+	}
+	if deps != nil {
+		if readOK {
+			b.c.readStamps(ctx, deps, b.t, ck, got, b.t.TTL)
+		} else {
+			Untracked(ctx)
+		}
 	}
 	var miss []int
 	for j, key := range ck {
@@ -109,7 +125,26 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 	for i := range keys {
 		out[i] = res[slot[i]]
 	}
+	if deps != nil {
+		b.recordMissing(ctx, deps, res)
+	}
 	return out
+}
+
+// recordMissing shortens the response's lifetime to the negative TTL when some key was not
+// found (a response must not outlive the "not found" it shows), and marks it untracked when a
+// key failed otherwise.
+func (b *batcher[K, V]) recordMissing(ctx context.Context, deps *Deps, res []*dataloader.Result[V]) {
+	for _, r := range res {
+		if r == nil || r.Error == nil {
+			continue
+		}
+		if !b.negative || !b.isNotFound(r.Error) {
+			Untracked(ctx)
+			return
+		}
+		deps.seen(nil, b.t.NegativeTTL)
+	}
 }
 
 // decode turns a stored value into a result, or nil when it must be treated as a miss. The same

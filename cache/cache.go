@@ -227,6 +227,16 @@ func (c *Cache) Invalidate(ctx context.Context, t Type, ids ...string) error {
 		c.stats(t.Name).errors.Add(1)
 		return fmt.Errorf("cache: invalidate %d %s entries: %w", len(keys), t.Name, err)
 	}
+	// After the delete: a response read before it holds the old stamp and is refused from now on;
+	// one read after it has the new entry (deps.go).
+	stamps := make([]Entry, len(keys))
+	for i, k := range keys {
+		stamps[i] = Entry{Key: c.stampKey(k), Value: newStamp(), TTL: stampTTL}
+	}
+	if err := c.store.SetMany(ctx, stamps); err != nil {
+		c.stats(t.Name).errors.Add(1)
+		return fmt.Errorf("cache: invalidate %d %s responses: %w", len(keys), t.Name, err)
+	}
 	return nil
 }
 

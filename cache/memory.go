@@ -76,6 +76,27 @@ func (m *memoryStore) SetMany(ctx context.Context, entries []Entry) error {
 	return nil
 }
 
+func (m *memoryStore) AddMany(ctx context.Context, entries []Entry) ([]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	added := make([]bool, len(entries))
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, e := range entries {
+		if e.TTL <= 0 {
+			continue
+		}
+		if old, ok := m.lru.Get(e.Key); ok && now.Before(old.expires) {
+			continue
+		}
+		m.lru.Add(e.Key, memoryEntry{value: append([]byte(nil), e.Value...), expires: now.Add(e.TTL)})
+		added[i] = true
+	}
+	return added, nil
+}
+
 func (m *memoryStore) Delete(ctx context.Context, keys ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -13,6 +13,9 @@ func Prime[K comparable, V any](ctx context.Context, c *Cache, t Type, keyOf fun
 	if t.TTL <= 0 || len(values) == 0 {
 		return
 	}
+	// The caller holds values no entry stood for when it got them: a response built from them is
+	// not cached (deps.go); the next one, read from these entries, is.
+	Untracked(ctx)
 	st := c.stats(t.Name)
 	entries := make([]Entry, 0, len(values))
 	for k, v := range values {

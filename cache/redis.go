@@ -93,6 +93,31 @@ func (s *redisStore) SetMany(ctx context.Context, entries []Entry) error {
 	return nil
 }
 
+func (s *redisStore) AddMany(ctx context.Context, entries []Entry) ([]bool, error) {
+	added := make([]bool, len(entries))
+	if len(entries) == 0 {
+		return added, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	cmds := make([]*redis.Cmd, len(entries))
+	for i, e := range entries {
+		if e.TTL <= 0 {
+			continue
+		}
+		cmds[i] = pipe.Do(ctx, "set", e.Key, e.Value, "nx", "px", max(e.TTL.Milliseconds(), 1))
+	}
+	// A key that exists answers nil: Exec reports redis.Nil, which is not a failure here.
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("cache: redis pipeline of %d SET NX: %w", len(entries), err)
+	}
+	for i, c := range cmds {
+		added[i] = c != nil && c.Err() == nil
+	}
+	return added, nil
+}
+
 func (s *redisStore) Delete(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil

@@ -16,6 +16,9 @@ type Store interface {
 	GetMany(ctx context.Context, keys []string) (map[string][]byte, error)
 	// SetMany stores every entry with its own TTL. Redis: one pipeline of SET key value PX ms.
 	SetMany(ctx context.Context, entries []Entry) error
+	// AddMany stores each entry only where its key is absent and reports, in order, which were
+	// stored. Redis: one pipeline of SET key value NX PX ms.
+	AddMany(ctx context.Context, entries []Entry) ([]bool, error)
 	// Delete removes the keys. Redis: one UNLINK.
 	Delete(ctx context.Context, keys ...string) error
 	// Ping reports whether the store answers.

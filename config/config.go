@@ -59,6 +59,7 @@ type Cache struct {
 	RedisURL      string        // CUSTGRAPH_REDIS_URL; "" = in-memory
 	Namespace     string        // CUSTGRAPH_CACHE_NAMESPACE
 	MemoryEntries int           // CUSTGRAPH_CACHE_MEMORY_ENTRIES
+	Responses     bool          // CUSTGRAPH_CACHE_RESPONSES
 	CustomerTTL   time.Duration // CUSTGRAPH_CACHE_TTL_CUSTOMER
 	CategoryTTL   time.Duration // CUSTGRAPH_CACHE_TTL_CATEGORY
 	GroupTTL      time.Duration // CUSTGRAPH_CACHE_TTL_GROUP
@@ -118,6 +119,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
 		{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
 		{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache"},
+		{"CUSTGRAPH_CACHE_RESPONSES", "true", "with the cache on, also keep whole query responses built only from cached entries; one is served again while none of those entries changed (a write through any replica ends it at once, otherwise the entries' TTLs)"},
 		{"CUSTGRAPH_CACHE_TTL_CUSTOMER", "30s", "lifetime of cached customers and their category/group references"},
 		{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
 		{"CUSTGRAPH_CACHE_TTL_GROUP", "10m", "lifetime of cached groups and account groups"},
@@ -217,7 +219,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		Sales: Sales{URL: httpURL("CUSTGRAPH_SALES_URL"), APIKey: secret("CUSTGRAPH_SALES_API_KEY")},
 		Cache: Cache{
 			Enabled: boolean("CUSTGRAPH_CACHE"), RedisURL: secret("CUSTGRAPH_REDIS_URL"),
-			Namespace:   get("CUSTGRAPH_CACHE_NAMESPACE"),
+			Namespace: get("CUSTGRAPH_CACHE_NAMESPACE"), Responses: boolean("CUSTGRAPH_CACHE_RESPONSES"),
 			CustomerTTL: duration("CUSTGRAPH_CACHE_TTL_CUSTOMER"), CategoryTTL: duration("CUSTGRAPH_CACHE_TTL_CATEGORY"),
 			GroupTTL: duration("CUSTGRAPH_CACHE_TTL_GROUP"), NotFoundTTL: duration("CUSTGRAPH_CACHE_TTL_NOT_FOUND"),
 		},

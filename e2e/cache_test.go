@@ -42,6 +42,17 @@ func testRedisClient(t testing.TB, addr string) redis.UniversalClient {
 	return rc
 }
 
+// replicaCaches returns the caches of two replicas sharing the machine's Redis in a namespace
+// of their own.
+func replicaCaches(t testing.TB) (a, b *cache.Cache) {
+	t.Helper()
+	ns := uniqueNamespace()
+	rc := testRedisClient(t, "127.0.0.1:6379")
+	a = newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
+	b = newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
+	return a, b
+}
+
 func newCache(t testing.TB, store cache.Store, ns string) *cache.Cache {
 	t.Helper()
 	c, err := cache.New(store, cache.Options{Namespace: ns, FormatVersion: 1})
@@ -83,10 +94,7 @@ func TestWarmNestedQueryMakesNoUpstreamRequests(t *testing.T) {
 // mutation through the first is seen by the second at once.
 func TestWriteThroughOneReplicaReadThroughAnother(t *testing.T) {
 	t.Parallel()
-	ns := uniqueNamespace()
-	rc := testRedisClient(t, "127.0.0.1:6379")
-	a := newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
-	b := newCache(t, cache.NewRedis(rc, cache.RedisOptions{OpTimeout: testOpTimeout}), ns)
+	a, b := replicaCaches(t)
 	h := newHarness(t, harnessOptions{cache: a})
 	second := h.addGateway(b)
 	cust, cats, grps := h.ids()

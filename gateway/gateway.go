@@ -38,6 +38,9 @@ type Options struct {
 	// every mutation, and the store of persisted queries. CacheTTLs tune it.
 	Cache     *cache.Cache
 	CacheTTLs loaders.CacheTTLs
+	// EntitiesOnly keeps entities only in Cache; otherwise whole query responses built from
+	// cached entities are kept too (responsecache.go).
+	EntitiesOnly bool
 	// MaxBodyBytes caps a request body (413 above it); 0 = 1 MiB.
 	MaxBodyBytes int64
 	// Security: authentication, scopes, rate limit, sales pass-through (security.go). The zero
@@ -124,6 +127,10 @@ func New(opts Options) http.Handler {
 	// Operation span, metrics and log fields (ops.go).
 	srv.Use(tel.Extension())
 	opts.Security.install(srv) // scope checks before anything executes
+	if opts.Cache != nil && !opts.EntitiesOnly {
+		// After telemetry, so a served response is still traced, counted and logged.
+		srv.Use(responseCache{c: opts.Cache})
+	}
 
 	mux := http.NewServeMux()
 	api := withBudget(opts.RequestBudget, factory.Middleware(srv)) // upstream deadline (resilience.go)

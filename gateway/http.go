@@ -148,11 +148,43 @@ type wireResponse struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
+// encodeResponse is json.Marshal of the wireResponse, except that data is copied as it is:
+// gqlgen's marshalers (and the response cache, which keeps their output) write compact, valid
+// JSON, and re-checking tens of kilobytes per answer would cost more than a cached answer.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Data) == 0 {
+		return json.Marshal(wireResponse{Errors: resp.Errors, Extensions: resp.Extensions})
+	}
+	head, err := json.Marshal(wireResponse{Errors: resp.Errors})
+	if err != nil {
+		return nil, err
+	}
+	tail, err := json.Marshal(wireResponse{Extensions: resp.Extensions})
+	if err != nil {
+		return nil, err
+	}
+	// head and tail are "{}" or one member in braces; data goes between them, in field order.
+	b := make([]byte, 0, len(head)+len(resp.Data)+len(tail)+10)
+	b = append(b, head[:len(head)-1]...)
+	if len(head) > 2 {
+		b = append(b, ',')
+	}
+	b = append(b, `"data":`...)
+	b = append(b, resp.Data...)
+	if len(tail) > 2 {
+		b = append(b, ',')
+		b = append(b, tail[1:]...)
+	} else {
+		b = append(b, '}')
+	}
+	return b, nil
+}
+
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
 	if media == "" {
 		media = mediaJSON
 	}
-	b, err := json.Marshal(wireResponse{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions})
+	b, err := encodeResponse(resp)
 	if err != nil {
 		// Only a resolver value that cannot be encoded gets here: a bug, reported as one.
 		b = []byte(`{"errors":[{"message":"internal error: the response could not be encoded","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)

@@ -1,7 +1,12 @@
 package gateway
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"custgraph/config"
 )
@@ -56,5 +61,27 @@ func TestDefaultLimitsAreTheSettingsDefaults(t *testing.T) {
 	}
 	if h := httpFrom(c.Frontend); h.DisableCompression || len(h.CORSOrigins) != 0 || h.GETMaxAge != 0 {
 		t.Errorf("HTTP defaults: %+v", h)
+	}
+}
+
+// TestEncodeResponseMatchesMarshal: the response encoder that copies data as it is writes the
+// same bytes json.Marshal of the wire response writes, for every combination of members.
+func TestEncodeResponseMatchesMarshal(t *testing.T) {
+	errs := gqlerror.List{{Message: "boom", Path: ast.Path{ast.PathName("a")}, Extensions: map[string]any{"code": "X"}}}
+	ext := map[string]any{"traceId": "abc", "n": 1}
+	data := json.RawMessage(`{"a":{"b":[1,2,"x\u003c"]}}`)
+	for _, r := range []graphql.Response{
+		{}, {Data: data}, {Errors: errs}, {Extensions: ext}, {Data: data, Errors: errs},
+		{Data: data, Extensions: ext}, {Errors: errs, Extensions: ext}, {Data: data, Errors: errs, Extensions: ext},
+		{Data: json.RawMessage(`null`), Errors: errs},
+	} {
+		want, err := json.Marshal(wireResponse{Errors: r.Errors, Data: r.Data, Extensions: r.Extensions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeResponse(&r)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("encodeResponse = %s, %v\nwant %s", got, err, want)
+		}
 	}
 }

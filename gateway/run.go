@@ -98,7 +98,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 	h := New(Options{Upstreams: up, Logger: log, Playground: cfg.Playground, Introspection: cfg.Introspection,
 		LoaderWait: cfg.LoaderWait, BatchTimeout: cfg.BatchTimeout, Cache: c, CacheTTLs: loaders.CacheTTLs{
 			Customer: cfg.Cache.CustomerTTL, Category: cfg.Cache.CategoryTTL, Group: cfg.Cache.GroupTTL,
-			NotFound: cfg.Cache.NotFoundTTL}, Naive: cfg.Naive,
+			NotFound: cfg.Cache.NotFoundTTL}, EntitiesOnly: !cfg.Cache.Responses, Naive: cfg.Naive,
 		Security: sec, MaxBodyBytes: cfg.Security.MaxBodyBytes,
 		Telemetry: tel, Health: ready, RequestBudget: cfg.Resilience.RequestBudget,
 		MaxInflight: cfg.Admission.Slots(), QueueTimeout: cfg.Admission.QueueTimeout,

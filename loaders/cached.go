@@ -103,6 +103,7 @@ func cachedSales[V any](w *CacheWrapper, t cache.Type, notFound func(string) err
 	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
 		keyOf, ok := w.salesKey(ctx)
 		if !ok {
+			cache.Untracked(ctx)
 			return next(ctx, keys)
 		}
 		return cache.Batch(w.c, t, keyOf, notFound, upstream.IsNotFound, next)(ctx, keys)

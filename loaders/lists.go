@@ -35,12 +35,13 @@ type listPage struct {
 func (f *Factory) ListCustomers(ctx context.Context, opts sales.ListCustomersOptions) (*sales.CustomerPage, error) {
 	w, ok := f.opts.Wrap.(*CacheWrapper)
 	if !ok {
-		return f.up.Sales.ListCustomers(ctx, opts)
+		return f.up.Sales.ListCustomers(ctx, opts) // no cache, so no response cache either
 	}
 	opts.Include = canonicalIncludes()
 	keyOf, ok := w.salesKey(ctx)
-	if !ok {
-		return f.up.Sales.ListCustomers(ctx, opts) // per-caller mode without a caller token
+	if !ok { // per-caller mode without a caller token
+		cache.Untracked(ctx)
+		return f.up.Sales.ListCustomers(ctx, opts)
 	}
 	gen := w.listGeneration(ctx)
 	key := listKey(gen, opts)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"custgraph/cache"
 	"custgraph/upstream"
 	"custgraph/upstream/commercetools"
 	"custgraph/upstream/netsuite"
@@ -114,8 +115,13 @@ func NewFactory(up Upstreams, opts Options) *Factory {
 	return f
 }
 
-// Upstreams returns the clients, for mutations (writes never go through a loader).
-func (f *Factory) Upstreams() Upstreams { return f.up }
+// Upstreams returns the clients, for writes and for reads no loader serves (searches, child
+// accounts). What they return is in no cache entry, so the response being built under ctx is
+// not cached whole (cache.Untracked).
+func (f *Factory) Upstreams(ctx context.Context) Upstreams {
+	cache.Untracked(ctx)
+	return f.up
+}
 
 // customerBatch returns the (shared) batch function for customers by id or by number with the
 // given include[] set.

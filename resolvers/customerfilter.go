@@ -43,7 +43,7 @@ func (r *Resolver) applyCustomerFilter(ctx context.Context, f *model.CustomerFil
 		if err != nil {
 			return nil, false, err
 		}
-		nums, err := r.Loaders.Upstreams().Commercetools.CustomerNumbersInGroup(ctx, gid)
+		nums, err := r.Loaders.Upstreams(ctx).Commercetools.CustomerNumbersInGroup(ctx, gid)
 		if err != nil {
 			return nil, false, err
 		}

@@ -40,7 +40,7 @@ func (r *customerResolver) ChildAccounts(ctx context.Context, obj *model.Custome
 	if page.Upstream != "" {
 		// Paging past the first page of children is one call per parent: the sales API has
 		// no batch form for it.
-		p, err := r.Loaders.Upstreams().Sales.ChildAccounts(ctx, obj.SalesID, sales.ListCustomersOptions{
+		p, err := r.Loaders.Upstreams(ctx).Sales.ChildAccounts(ctx, obj.SalesID, sales.ListCustomersOptions{
 			Limit: min(page.Skip+n, 100), Cursor: page.Upstream, Include: inc})
 		if err != nil {
 			return nil, err
@@ -146,7 +146,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, id string, input 
 		}
 		opts.IdempotencyKey = *idempotencyKey
 	}
-	c, err := r.Loaders.Upstreams().Sales.UpdateCustomer(ctx, sid, patch, opts)
+	c, err := r.Loaders.Upstreams(ctx).Sales.UpdateCustomer(ctx, sid, patch, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (r *mutationResolver) AssignCustomerCategory(ctx context.Context, customerI
 	if cc, err := loaders.Load(ctx, loaders.For(ctx).CategoryOfCustomer, cust.Number); err == nil && cc.CategoryID != "" {
 		oldCategory = append(oldCategory, cc.CategoryID)
 	}
-	if err := r.Loaders.Upstreams().NetSuite.SetCustomerCategory(ctx, cust.Number, catID); err != nil {
+	if err := r.Loaders.Upstreams(ctx).NetSuite.SetCustomerCategory(ctx, cust.Number, catID); err != nil {
 		return nil, err
 	}
 	loaders.For(ctx).CategoryOfCustomer.Clear(ctx, cust.Number)
@@ -209,7 +209,7 @@ func (r *mutationResolver) SetCustomerGroups(ctx context.Context, customerID str
 			}
 		}
 	}
-	ct := r.Loaders.Upstreams().Commercetools
+	ct := r.Loaders.Upstreams(ctx).Commercetools
 	updated, err := setGroupsWithFreshVersion(ctx, ct, cust.Number, ids)
 	if err != nil {
 		return nil, err
@@ -231,7 +231,7 @@ func (r *mutationResolver) CreateCustomerCategory(ctx context.Context, input mod
 	if input.IsInactive.IsSet() {
 		in.IsInactive = input.IsInactive.Value()
 	}
-	c, err := r.Loaders.Upstreams().NetSuite.CreateCategory(ctx, in)
+	c, err := r.Loaders.Upstreams(ctx).NetSuite.CreateCategory(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (r *mutationResolver) UpdateCustomerCategory(ctx context.Context, id string
 	if patch.Name == nil && patch.IsInactive == nil {
 		return nil, badInput("input", "input changes nothing")
 	}
-	c, err := r.Loaders.Upstreams().NetSuite.UpdateCategory(ctx, cid, patch)
+	c, err := r.Loaders.Upstreams(ctx).NetSuite.UpdateCategory(ctx, cid, patch)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (r *mutationResolver) DeleteCustomerCategory(ctx context.Context, id string
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Loaders.Upstreams().NetSuite.DeleteCategory(ctx, cid); err != nil {
+	if err := r.Loaders.Upstreams(ctx).NetSuite.DeleteCategory(ctx, cid); err != nil {
 		return nil, err
 	}
 	loaders.For(ctx).CategoryByID.Clear(ctx, cid)
@@ -307,7 +307,7 @@ func (r *mutationResolver) CreateCustomerGroup(ctx context.Context, input model.
 		}
 		d.Custom = &commercetools.CustomFieldsDraft{Type: *ref, Fields: c.Fields.Value()}
 	}
-	g, err := r.Loaders.Upstreams().Commercetools.CreateGroup(ctx, d)
+	g, err := r.Loaders.Upstreams(ctx).Commercetools.CreateGroup(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +327,7 @@ func (r *mutationResolver) UpdateCustomerGroup(ctx context.Context, id string, v
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.Loaders.Upstreams().Commercetools.UpdateGroup(ctx, gid, int64(version), acts...)
+	g, err := r.Loaders.Upstreams(ctx).Commercetools.UpdateGroup(ctx, gid, int64(version), acts...)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func (r *mutationResolver) DeleteCustomerGroup(ctx context.Context, id string, v
 	if version < 1 {
 		return nil, badInput("version", "version must be a positive version read from the group")
 	}
-	g, err := r.Loaders.Upstreams().Commercetools.DeleteGroup(ctx, gid, int64(version))
+	g, err := r.Loaders.Upstreams(ctx).Commercetools.DeleteGroup(ctx, gid, int64(version))
 	if err != nil {
 		return nil, err
 	}
@@ -436,7 +436,7 @@ func (r *queryResolver) CustomerCategories(ctx context.Context, filter *model.Cu
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Loaders.Upstreams().NetSuite.SearchCategories(ctx, netsuite.ListOptions{
+	p, err := r.Loaders.Upstreams(ctx).NetSuite.SearchCategories(ctx, netsuite.ListOptions{
 		Filter: categoryFilter(filter), Limit: n, Offset: page.Skip})
 	if err != nil {
 		return nil, err
@@ -471,7 +471,7 @@ func (r *queryResolver) CustomerGroup(ctx context.Context, id *string, key *stri
 		if *key == "" {
 			return nil, badInput("key", "key cannot be empty")
 		}
-		g, err := r.Loaders.Upstreams().Commercetools.GetGroupByKey(ctx, *key)
+		g, err := r.Loaders.Upstreams(ctx).Commercetools.GetGroupByKey(ctx, *key)
 		if upstream.IsNotFound(err) {
 			return nil, nil
 		}
@@ -491,7 +491,7 @@ func (r *queryResolver) CustomerGroups(ctx context.Context, filter *model.Custom
 	if page.Skip > 10000 {
 		return nil, badInput("after", "commercetools pages no further than 10000 groups; narrow the filter")
 	}
-	p, err := r.Loaders.Upstreams().Commercetools.QueryGroups(ctx, commercetools.QueryOptions{
+	p, err := r.Loaders.Upstreams(ctx).Commercetools.QueryGroups(ctx, commercetools.QueryOptions{
 		Where: groupWhere(filter), Sort: []string{"name asc", "id asc"}, Limit: n, Offset: page.Skip, WithTotal: true})
 	if err != nil {
 		return nil, err

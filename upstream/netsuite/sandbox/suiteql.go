@@ -341,12 +341,13 @@ func (b *backend) execute(q *nsql.Query) ([]any, error) {
 			nulls[i] = value{null: true}
 		}
 		var joined [][]value
+		cand := make([]value, 0, len(s)) // each pair is tested in place; only matches are kept
 		for _, l := range rows {
 			matched := false
 			for _, r := range right {
-				row := append(slices.Clip(l), r...)
-				if on(row) {
-					joined = append(joined, row)
+				cand = append(append(cand[:0], l...), r...)
+				if on(cand) {
+					joined = append(joined, slices.Clone(cand))
 					matched = true
 				}
 			}

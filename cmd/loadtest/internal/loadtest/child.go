@@ -142,7 +142,7 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}
 	h := gateway.New(gateway.Options{Upstreams: up, Logger: log, LoaderWait: wait, BatchTimeout: def.BatchTimeout,
 		Cache: c, CacheTTLs: loaders.CacheTTLs{Customer: cfg.CustomerTTL, Category: cfg.CategoryTTL, Group: cfg.GroupTTL,
-			NotFound: cfg.NotFoundTTL}, RequestBudget: def.Resilience.RequestBudget, Naive: o.Mode == ModeNaive,
+			NotFound: cfg.NotFoundTTL}, EntitiesOnly: !cfg.Responses, RequestBudget: def.Resilience.RequestBudget, Naive: o.Mode == ModeNaive,
 		MaxInflight: def.Admission.Slots(), QueueTimeout: def.Admission.QueueTimeout})
 
 	mem := newPeakSampler()

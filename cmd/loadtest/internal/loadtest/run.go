@@ -31,7 +31,7 @@ type Config struct {
 	Rate     int
 	Workers  int
 	Duration time.Duration // measured window per row
-	Warmup   time.Duration // load before measuring, after one pass over every distinct read
+	Warmup   time.Duration // load before measuring, after two passes over every distinct read
 	// Latency is added by the in-process simulators to every upstream call.
 	Latency   time.Duration
 	Customers int // customers seeded into the in-process simulators
@@ -386,10 +386,22 @@ func failure(res *vegeta.Result) string {
 	return ""
 }
 
-// warm sends every distinct read once (16 at a time), so a warm cache holds every entity the
-// measured window will ask for and every query is in the gateway's parsed-query cache; with all
-// false, only the first.
+// warm sends every distinct read twice (16 at a time): the first pass fills the cache with
+// every entity the measured window will ask for, and the second, read from those entries, stores
+// each whole response (an answer built from upstream answers is not stored, cache/deps.go).
+// Every query is then in the gateway's parsed-query cache too. With all false, only the first
+// read, once.
 func warm(ctx context.Context, w *workload, all bool) error {
+	if !all {
+		return warmPass(ctx, w.url, w.reads[:1])
+	}
+	if err := warmPass(ctx, w.url, w.reads); err != nil {
+		return err
+	}
+	return warmPass(ctx, w.url, w.reads)
+}
+
+func warmPass(ctx context.Context, url string, reads [][]byte) error {
 	hc := &http.Client{Timeout: 60 * time.Second}
 	sem := make(chan struct{}, 16)
 	var (
@@ -397,15 +409,11 @@ func warm(ctx context.Context, w *workload, all bool) error {
 		mu    sync.Mutex
 		first error
 	)
-	reads := w.reads
-	if !all {
-		reads = reads[:1]
-	}
 	for _, body := range reads {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			err := postOK(ctx, hc, w.url, body)
+			err := postOK(ctx, hc, url, body)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && first == nil {
