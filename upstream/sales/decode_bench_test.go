@@ -7,14 +7,16 @@ import (
 	"net/url"
 	"testing"
 
+	"custgraph/upstream/rest"
 	"custgraph/upstream/sales"
 	salessandbox "custgraph/upstream/sales/sandbox"
 	"custgraph/upstream/seed"
 )
 
 // BenchmarkDecodeCustomerPage decodes a 200-customer list body the way the client decodes every
-// answer (encoding/json into CustomerList): with every include expanded, as the gateway fetches
-// customers when the cache is on, and with the list view's includes only.
+// answer (rest.Decode into CustomerList), and with encoding/json for comparison: with every
+// include expanded, as the gateway fetches customers when the cache is on, and with the list
+// view's includes only.
 //
 //	go test -run '^$' -bench DecodeCustomerPage -benchmem ./upstream/sales/
 func BenchmarkDecodeCustomerPage(b *testing.B) {
@@ -25,21 +27,27 @@ func BenchmarkDecodeCustomerPage(b *testing.B) {
 		{"all-includes", sales.AllIncludes()},
 		{"list-view", []string{sales.IncludeBillToAddress, sales.IncludeShipToAddress, sales.IncludePriceGroups}},
 	}
+	decoders := []struct {
+		name   string
+		decode func([]byte, any) error
+	}{{"client", rest.Decode}, {"encoding-json", json.Unmarshal}}
 	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			body := customerPageJSON(b, 200, tc.includes)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				var list sales.CustomerList
-				if err := json.Unmarshal(body, &list); err != nil {
-					b.Fatal(err)
+		for _, d := range decoders {
+			b.Run(tc.name+"/"+d.name, func(b *testing.B) {
+				body := customerPageJSON(b, 200, tc.includes)
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					var list sales.CustomerList
+					if err := d.decode(body, &list); err != nil {
+						b.Fatal(err)
+					}
+					if len(list.Data) != 200 {
+						b.Fatalf("decoded %d customers", len(list.Data))
+					}
 				}
-				if len(list.Data) != 200 {
-					b.Fatalf("decoded %d customers", len(list.Data))
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
