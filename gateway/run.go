@@ -40,6 +40,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, started func(
 	}
 	defer ln.Close()
 
+	TuneGC(cfg.GCPercent)
 	var info Started
 	var up loaders.Upstreams
 	tel, flushTraces, err := newTelemetry(ctx, log) // tracing from OTEL_*, metrics (ops.go)

@@ -103,15 +103,17 @@ func ServeGateway(ctx context.Context, spec string, stdin io.Reader, stdout io.W
 	}()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// The gateway as gateway.Run assembles it (upstream policies, request budget, batch window
-	// and deadline, cache sizes and TTLs, execution slots and their queue timeout), minus what
-	// only Run does: the listener, tracing exporters, authentication (off, as in sandbox mode).
+	// The gateway as gateway.Run assembles it (garbage collection target, upstream policies,
+	// request budget, batch window and deadline, cache sizes and TTLs, execution slots and their
+	// queue timeout), minus what only Run does: the listener, tracing exporters,
+	// authentication (off, as in sandbox mode).
 	// Settings are the defaults unless a CUSTGRAPH_* variable in the environment changes one,
 	// as it would for `go run ./cmd/gateway`.
 	def, err := config.Load(nil, os.Getenv)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	gateway.TuneGC(def.GCPercent)
 	res, err := gateway.NewResilience(def.Resilience, log, nil)
 	if err != nil {
 		return err
