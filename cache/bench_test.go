@@ -65,3 +65,45 @@ func BenchmarkBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResponse measures serving a stored response the size of the load tool's list-50
+// answer (43 KB) built from 250 entries (its page, 50 customers, their category and group
+// references, 20 categories and 30 groups, with some to spare): the response read, then one read
+// of its 250 stamps, against the shared Redis and the memory store.
+//
+//	go test -run '^$' -bench Response -benchmem ./cache/
+func BenchmarkResponse(b *testing.B) {
+	ids := make([]string, 250)
+	for i := range ids {
+		ids[i] = strconv.Itoa(100000 + i)
+	}
+	typ := Type{Name: "customer", TTL: 10 * time.Minute}
+	next := func(_ context.Context, keys []string) []*dataloader.Result[entity] {
+		out := make([]*dataloader.Result[entity], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[entity]{Data: wantEntity(k)}
+		}
+		return out
+	}
+	data := make([]byte, 43_000)
+	for i := range data {
+		data[i] = 'a' + byte(i%26)
+	}
+	for _, sf := range storeFactories() {
+		b.Run(sf.name, func(b *testing.B) {
+			c := newCache(b, sf.make(b), Options{Namespace: testNamespace(b)})
+			load := Batch(c, typ, identity, notFound, isNotFound, next)
+			load(b.Context(), ids) // the entries exist, as a warm cache holds them
+			d := NewDeps()
+			ctx := WithDeps(b.Context(), d)
+			load(ctx, ids)
+			c.StoreResponse(ctx, "q", data, d)
+			b.ReportAllocs()
+			for b.Loop() {
+				if got, ok := c.Response(b.Context(), "q"); !ok || len(got) != len(data) {
+					b.Fatal("stored response not served")
+				}
+			}
+		})
+	}
+}
