@@ -11,14 +11,21 @@ import (
 // DefaultMemoryEntries is the size NewMemory uses when given a size <= 0.
 const DefaultMemoryEntries = 10_000
 
+// MemoryMaxBytes bounds the values a memory store holds, whatever their number: entities are a
+// few KiB, but a stored response can be hundreds, and 10,000 of those would not fit a replica.
+// Least recently used entries go first.
+const MemoryMaxBytes = 256 << 20
+
 type memoryEntry struct {
 	value   []byte
 	expires time.Time // carries a monotonic reading, so wall-clock jumps do not matter
 }
 
 type memoryStore struct {
-	mu  sync.Mutex
-	lru *simplelru.LRU[string, memoryEntry]
+	mu       sync.Mutex
+	lru      *simplelru.LRU[string, memoryEntry]
+	bytes    int // length of every value held
+	maxBytes int
 }
 
 // NewMemory returns a per-process Store holding at most maxEntries entries (least recently used
@@ -28,12 +35,30 @@ func NewMemory(maxEntries int) Store {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMemoryEntries
 	}
-	l, err := simplelru.NewLRU[string, memoryEntry](maxEntries, nil)
+	return newMemory(maxEntries, MemoryMaxBytes)
+}
+
+func newMemory(maxEntries, maxBytes int) *memoryStore {
+	m := &memoryStore{maxBytes: maxBytes}
+	// Called with m.mu held: by Add when it evicts, by Remove and RemoveOldest.
+	l, err := simplelru.NewLRU[string, memoryEntry](maxEntries, func(_ string, e memoryEntry) { m.bytes -= len(e.value) })
 	if err != nil {
 		// Only a non-positive size fails, and that was replaced above.
 		panic("cache: simplelru.NewLRU: " + err.Error())
 	}
-	return &memoryStore{lru: l}
+	m.lru = l
+	return m
+}
+
+// put stores e under k and evicts the least recently used entries while the values are over
+// maxBytes. m.mu must be held.
+func (m *memoryStore) put(k string, e memoryEntry) {
+	m.lru.Remove(k) // a replaced value's bytes are released through the eviction callback
+	m.lru.Add(k, e)
+	m.bytes += len(e.value)
+	for m.bytes > m.maxBytes && m.lru.Len() > 1 {
+		m.lru.RemoveOldest()
+	}
 }
 
 func (m *memoryStore) GetMany(ctx context.Context, keys []string) (map[string][]byte, error) {
@@ -71,7 +96,7 @@ func (m *memoryStore) SetMany(ctx context.Context, entries []Entry) error {
 		}
 		// Copy: readers get this slice back and the caller may reuse its buffer.
 		v := append([]byte(nil), e.Value...)
-		m.lru.Add(e.Key, memoryEntry{value: v, expires: now.Add(e.TTL)})
+		m.put(e.Key, memoryEntry{value: v, expires: now.Add(e.TTL)})
 	}
 	return nil
 }
@@ -91,7 +116,7 @@ func (m *memoryStore) AddMany(ctx context.Context, entries []Entry) ([]bool, err
 		if old, ok := m.lru.Get(e.Key); ok && now.Before(old.expires) {
 			continue
 		}
-		m.lru.Add(e.Key, memoryEntry{value: append([]byte(nil), e.Value...), expires: now.Add(e.TTL)})
+		m.put(e.Key, memoryEntry{value: append([]byte(nil), e.Value...), expires: now.Add(e.TTL)})
 		added[i] = true
 	}
 	return added, nil

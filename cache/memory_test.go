@@ -123,3 +123,43 @@ func TestMemoryCacheIsBounded(t *testing.T) {
 		t.Errorf("calls = %q, want the second to fetch the 3 evicted keys", calls)
 	}
 }
+
+// TestMemoryStoreBoundsBytes: whatever the number of entries, the values held stay within the
+// byte bound, the least recently used going first; replacing a value releases the old bytes.
+func TestMemoryStoreBoundsBytes(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newMemory(100, 1000)
+	big := make([]byte, 300)
+	for _, k := range []string{"a", "b", "c"} {
+		if err := s.SetMany(ctx, []Entry{{Key: k, Value: big, TTL: time.Minute}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetMany(ctx, []string{"a"}); err != nil { // a is now the most recently used
+		t.Fatal(err)
+	}
+	if err := s.SetMany(ctx, []Entry{{Key: "d", Value: big, TTL: time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetMany(ctx, []string{"a", "b", "c", "d"})
+	if _, ok := got["b"]; ok || len(got) != 3 || s.bytes != 900 {
+		t.Errorf("after 4 values of 300 bytes under a 1000-byte bound: kept %d (b kept: %v), %d bytes; want a, c, d and 900", len(got), got["b"] != nil, s.bytes)
+	}
+	// Replacing a value counts only the new one.
+	if err := s.SetMany(ctx, []Entry{{Key: "d", Value: []byte("x"), TTL: time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	if s.bytes != 601 {
+		t.Errorf("after replacing d with 1 byte: %d bytes held, want 601", s.bytes)
+	}
+	if _, err := s.AddMany(ctx, []Entry{{Key: "e", Value: big, TTL: time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "a", "c", "d", "e"); err != nil {
+		t.Fatal(err)
+	}
+	if s.bytes != 0 {
+		t.Errorf("after deleting everything: %d bytes held, want 0", s.bytes)
+	}
+}

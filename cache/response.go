@@ -57,12 +57,16 @@ func (c *Cache) Response(ctx context.Context, key string) ([]byte, bool) {
 	return data, true
 }
 
+// MaxStoredResponse is the largest response data stored: a bigger answer is cheap to render
+// relative to its size on the wire, and would crowd the store.
+const MaxStoredResponse = 1 << 20
+
 // StoreResponse stores data under key when d shows it was built from cache entries only, for
-// the shortest lifetime among them.
+// the shortest lifetime among them, and data is at most MaxStoredResponse bytes.
 func (c *Cache) StoreResponse(ctx context.Context, key string, data []byte, d *Deps) {
 	st := c.stats(responseType.Name)
 	stamps, ttl, ok := d.snapshot()
-	if !ok {
+	if !ok || len(data) > MaxStoredResponse {
 		st.bypassed.Add(1)
 		return
 	}

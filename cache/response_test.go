@@ -109,29 +109,34 @@ func TestResponseChangedMidRequestIsNotServed(t *testing.T) {
 }
 
 // TestResponseNotStored: what the cache cannot stand for is never stored: a value primed from
-// another answer, an upstream call outside Batch, an error, a type that is not cached.
+// another answer, an upstream call outside Batch, an error, a type that is not cached; nor is
+// an answer over MaxStoredResponse.
 func TestResponseNotStored(t *testing.T) {
 	t.Parallel()
 	typ := Type{Name: "customer", TTL: time.Minute}
 	cases := []struct {
 		name  string
 		build func(ctx context.Context, c *Cache, u *fakeUpstream)
+		size  int // of the data; 0 = 2 bytes
 	}{
 		{"primed value", func(ctx context.Context, c *Cache, u *fakeUpstream) {
 			Batch(c, typ, identity, notFound, isNotFound, u.next)(ctx, []string{"1"})
 			Prime(ctx, c, typ, identity, map[string]entity{"2": wantEntity("2")})
-		}},
+		}, 0},
 		{"untracked upstream call", func(ctx context.Context, c *Cache, u *fakeUpstream) {
 			Batch(c, typ, identity, notFound, isNotFound, u.next)(ctx, []string{"1"})
 			Untracked(ctx)
-		}},
+		}, 0},
 		{"failed key", func(ctx context.Context, c *Cache, u *fakeUpstream) {
 			Batch(c, typ, identity, notFound, isNotFound, u.next)(ctx, []string{"1", "fail-2"})
-		}},
+		}, 0},
 		{"type not cached", func(ctx context.Context, c *Cache, u *fakeUpstream) {
 			Batch(c, Type{Name: "uncached"}, identity, notFound, isNotFound, u.next)(ctx, []string{"1"})
-		}},
-		{"nothing read", func(ctx context.Context, c *Cache, u *fakeUpstream) {}},
+		}, 0},
+		{"nothing read", func(ctx context.Context, c *Cache, u *fakeUpstream) {}, 0},
+		{"too big", func(ctx context.Context, c *Cache, u *fakeUpstream) {
+			Batch(c, typ, identity, notFound, isNotFound, u.next)(ctx, []string{"1"})
+		}, MaxStoredResponse + 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,7 +145,11 @@ func TestResponseNotStored(t *testing.T) {
 			d := NewDeps()
 			ctx := WithDeps(t.Context(), d)
 			tc.build(ctx, c, &fakeUpstream{})
-			c.StoreResponse(ctx, "q", []byte(`{}`), d)
+			data := []byte(`{}`)
+			if tc.size > 0 {
+				data = make([]byte, tc.size)
+			}
+			c.StoreResponse(ctx, "q", data, d)
 			if _, ok := c.Response(t.Context(), "q"); ok {
 				t.Error("response was stored")
 			}

@@ -121,7 +121,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_CACHE", "true", "cache upstream entities (Redis when CUSTGRAPH_REDIS_URL is set, else in memory)"},
 		{"CUSTGRAPH_REDIS_URL", "", "redis://, rediss://, redis-sentinel://, redis-cluster:// URL of the shared cache"},
 		{"CUSTGRAPH_CACHE_NAMESPACE", "custgraph", "key prefix: one per deployment or tenant sharing a Redis"},
-		{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache"},
+		{"CUSTGRAPH_CACHE_MEMORY_ENTRIES", "10000", "size of the in-memory cache, in entries (its values are also held to 256 MiB, least recently used first)"},
 		{"CUSTGRAPH_CACHE_RESPONSES", "true", "with the cache on, also keep whole query responses built only from cached entries; one is served again while none of those entries changed (a write through any replica ends it at once, otherwise the entries' TTLs)"},
 		{"CUSTGRAPH_CACHE_TTL_CUSTOMER", "30s", "lifetime of cached customers and their category/group references"},
 		{"CUSTGRAPH_CACHE_TTL_CATEGORY", "10m", "lifetime of cached categories"},
