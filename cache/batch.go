@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -85,23 +86,23 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 	deps := depsFrom(ctx)
 	if b.t.TTL > 0 {
 		read := ck
+		var stamps []string
 		if deps != nil { // a response is being built for the response cache: read the stamps too
-			read = make([]string, 0, 2*len(ck))
-			read = append(read, ck...)
-			for _, k := range ck {
-				read = append(read, b.c.stampKey(k))
+			stamps = make([]string, len(ck))
+			for j, k := range ck {
+				stamps[j] = b.c.stampKey(k)
 			}
+			read = append(slices.Clip(ck), stamps...)
 		}
 		got, readOK = b.c.read(ctx, st, read)
+		if deps != nil && readOK {
+			b.c.readStamps(ctx, deps, st, stamps, got, b.t.TTL)
+		}
 	} else {
 		st.bypassed.Add(uint64(len(ck)))
 	}
-	if deps != nil {
-		if readOK {
-			b.c.readStamps(ctx, deps, b.t, ck, got, b.t.TTL)
-		} else {
-			Untracked(ctx)
-		}
+	if deps != nil && !readOK {
+		Untracked(ctx) // the stamps could not be read
 	}
 	var miss []int
 	for j, key := range ck {
@@ -135,6 +136,7 @@ func (b *batcher[K, V]) load(ctx context.Context, keys []K) []*dataloader.Result
 // found (a response must not outlive the "not found" it shows), and marks it untracked when a
 // key failed otherwise.
 func (b *batcher[K, V]) recordMissing(ctx context.Context, deps *Deps, res []*dataloader.Result[V]) {
+	notFound := false
 	for _, r := range res {
 		if r == nil || r.Error == nil {
 			continue
@@ -143,6 +145,9 @@ func (b *batcher[K, V]) recordMissing(ctx context.Context, deps *Deps, res []*da
 			Untracked(ctx)
 			return
 		}
+		notFound = true
+	}
+	if notFound {
 		deps.seen(nil, b.t.NegativeTTL)
 	}
 }

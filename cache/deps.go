@@ -94,14 +94,13 @@ func (d *Deps) snapshot() (stamps map[string][]byte, ttl time.Duration, ok bool)
 }
 
 // readStamps is the part of a Batch read that records into d: got holds what one GetMany of the
-// entry keys and their stamps returned. Stamps that do not exist yet are created (only where
+// entries and their stamp keys returned. Stamps that do not exist yet are created (only where
 // absent, so an invalidation racing this read wins); any the store refuses, or that another
 // writer created first, mark the response untracked.
-func (c *Cache) readStamps(ctx context.Context, d *Deps, t Type, entryKeys []string, got map[string][]byte, ttl time.Duration) {
-	seen := make(map[string][]byte, len(entryKeys))
+func (c *Cache) readStamps(ctx context.Context, d *Deps, st *typeCounters, stampKeys []string, got map[string][]byte, ttl time.Duration) {
+	seen := make(map[string][]byte, len(stampKeys))
 	var create []Entry
-	for _, k := range entryKeys {
-		sk := c.stampKey(k)
+	for _, sk := range stampKeys {
 		if v, ok := got[sk]; ok {
 			seen[sk[len(c.prefix):]] = v
 			continue
@@ -111,7 +110,7 @@ func (c *Cache) readStamps(ctx context.Context, d *Deps, t Type, entryKeys []str
 	if len(create) > 0 {
 		added, err := c.store.AddMany(ctx, create)
 		if err != nil {
-			c.stats(t.Name).errors.Add(1)
+			st.errors.Add(1)
 			Untracked(ctx)
 			return
 		}

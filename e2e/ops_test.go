@@ -32,6 +32,7 @@ import (
 	"custgraph/simstack"
 	"custgraph/simstack/simstacktest"
 	"custgraph/telemetry"
+	"custgraph/telemetry/telemetrytest"
 	"custgraph/upstream/seed"
 	"custgraph/upstream/sim"
 )
@@ -135,29 +136,7 @@ func sample(fams map[string]*dto.MetricFamily, name string, want map[string]stri
 	if !ok {
 		return 0, false
 	}
-	total, found := 0.0, false
-series:
-	for _, m := range f.GetMetric() {
-		labels := map[string]string{}
-		for _, l := range m.GetLabel() {
-			labels[l.GetName()] = l.GetValue()
-		}
-		for k, v := range want {
-			if labels[k] != v {
-				continue series
-			}
-		}
-		found = true
-		switch {
-		case m.Counter != nil:
-			total += m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			total += m.GetGauge().GetValue()
-		case m.Histogram != nil:
-			total += float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return total, found
+	return telemetrytest.Sum(f, want)
 }
 
 // TestMetricsMoveAfterQuery scrapes /metrics before and after queries: every metric family the

@@ -14,13 +14,12 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"custgraph/auth"
 	"custgraph/ratelimit"
 	"custgraph/simstack"
 	"custgraph/simstack/simstacktest"
 	"custgraph/telemetry"
+	"custgraph/telemetry/telemetrytest"
 	"custgraph/upstream/seed"
 )
 
@@ -180,36 +179,12 @@ func (r *slotRig) metric(name string, labels map[string]string) float64 {
 	}
 	total := 0.0
 	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range f.GetMetric() {
-			for k, v := range labels {
-				if !hasLabel(m, k, v) {
-					continue series
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				total += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				total += m.GetGauge().GetValue()
-			case m.Histogram != nil:
-				total += float64(m.GetHistogram().GetSampleCount())
-			}
+		if f.GetName() == name {
+			v, _ := telemetrytest.Sum(f, labels)
+			total += v
 		}
 	}
 	return total
-}
-
-func hasLabel(m *dto.Metric, name, value string) bool {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue() == value
-		}
-	}
-	return false
 }
 
 // eventually polls cond (a state change on another goroutine, not a timing assumption).
