@@ -12,3 +12,6 @@ func BuildCustomersQuery(entityIDs []string) string { return buildCustomersQuery
 func LikeLiteral(s string) string { return likeLiteral(s) }
 
 func BuildCustomerIDQuery(entityID string) string { return buildCustomerIDQuery(entityID) }
+
+// UniqueTexts is the filter the client applies to entity ids before quoting them.
+func UniqueTexts(ss []string) []string { return uniqueTexts(ss) }

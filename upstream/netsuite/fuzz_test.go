@@ -233,18 +233,16 @@ func checkLikeParts(t *testing.T, pattern, lead, text string, trailingAny bool) 
 }
 
 // FuzzSuiteQLEntityIDs: the SuiteQL of CategoriesOfCustomers parses to exactly one IN list with
-// each entity id as one string literal, whatever the ids contain.
+// each entity id the client keeps as one string literal, whatever the ids contain. The ids go
+// through the client's own filter first: an id too long to exist is never quoted (an unfiltered
+// 4,001-byte id would be a literal SuiteQL refuses).
 func FuzzSuiteQLEntityIDs(f *testing.F) {
-	for _, s := range []string{"C-1001|C-1002", "it's|''|'", `') OR 1 = 1 --|x`, "a,b|\x00|ü", "%|_|\\", ""} {
+	for _, s := range []string{"C-1001|C-1002", "it's|''|'", `') OR 1 = 1 --|x`, "a,b|\x00|ü", "%|_|\\", "",
+		strings.Repeat("w", 4001) + "|C-1", strings.Repeat("'", 512)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var ids []string
-		for _, id := range strings.Split(s, "|") {
-			if id != "" && utf8.ValidString(id) {
-				ids = append(ids, id)
-			}
-		}
+		ids := netsuite.UniqueTexts(strings.Split(s, "|"))
 		if len(ids) == 0 || len(ids) > 1000 {
 			return
 		}
@@ -271,12 +269,12 @@ func FuzzSuiteQLEntityIDs(f *testing.F) {
 // FuzzSuiteQLCustomerID: the lookup of SetCustomerCategory compares entityid with exactly the
 // caller's text as one literal.
 func FuzzSuiteQLCustomerID(f *testing.F) {
-	for _, s := range []string{"C-1001", "it's", "' OR '1' = '1", "\x00", "ü'"} {
+	for _, s := range []string{"C-1001", "it's", "' OR '1' = '1", "\x00", "ü'", strings.Repeat("'", 512), strings.Repeat("w", 4001)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, entityID string) {
-		if !utf8.ValidString(entityID) {
-			return // the client never sends such an id (it cannot exist)
+		if len(netsuite.UniqueTexts([]string{entityID})) == 0 {
+			return // the client never sends such an id (it cannot exist): SetCustomerCategory's own check
 		}
 		q := netsuite.BuildCustomerIDQuery(entityID)
 		got, err := nsql.ParseSuiteQL(q)
