@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,8 +81,15 @@ type Upstream interface {
 
 // Options tune a Server.
 type Options struct {
-	// Latency is added to every contract request, before any injected latency.
+	// Latency is how long every contract request takes, before any injected latency. A read's
+	// own work is part of it, as a real upstream's server time is part of its latency: a read is
+	// served at once into a buffer and answered when the latency has passed since it arrived
+	// (later only when the work itself takes longer). A write is applied only after the latency,
+	// so a caller that gives up first leaves no change behind.
 	Latency time.Duration
+	// Reads names the routes (ServeMux patterns) besides GET and HEAD that change nothing, such
+	// as a query language sent by POST.
+	Reads []string
 	// Tokens, when set, adds POST /_sim/tokens/revoke so tests can force a token refresh.
 	Tokens *Tokens
 }
@@ -100,6 +108,7 @@ type Server struct {
 	routes  *http.ServeMux
 	up      Upstream
 	latency time.Duration
+	reads   map[string]bool
 	tokens  *Tokens
 
 	inflight  atomic.Int64
@@ -114,10 +123,15 @@ type Server struct {
 
 // NewServer returns the handler that serves routes behind the admin surface.
 func NewServer(routes *http.ServeMux, up Upstream, opts Options) *Server {
+	reads := make(map[string]bool, len(opts.Reads))
+	for _, p := range opts.Reads {
+		reads[p] = true
+	}
 	return &Server{
 		routes:  routes,
 		up:      up,
 		latency: opts.Latency,
+		reads:   reads,
 		tokens:  opts.Tokens,
 		counts:  map[string]int64{},
 		rng:     rand.New(rand.NewPCG(1, 2)),
@@ -125,6 +139,7 @@ func NewServer(routes *http.ServeMux, up Upstream, opts Options) *Server {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.admin(w, r)
 		return
@@ -162,12 +177,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			s.cancelled.Add(1)
+		if !fail && (r.Method == http.MethodGet || r.Method == http.MethodHead || s.reads[pattern]) {
+			var b bufferedResponse
+			s.routes.ServeHTTP(&b, r)
+			if s.delay(r, arrived.Add(d)) {
+				b.writeTo(w)
+			}
+			return
+		}
+		if !s.delay(r, arrived.Add(d)) {
 			return
 		}
 	}
@@ -184,6 +202,60 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.routes.ServeHTTP(w, r)
+}
+
+// delay waits until the answer is due, or reports false (and counts a cancellation) when the
+// caller goes away first.
+func (s *Server) delay(r *http.Request, due time.Time) bool {
+	t := time.NewTimer(time.Until(due))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		s.cancelled.Add(1)
+		return false
+	}
+}
+
+// bufferedResponse holds a read's answer until its latency has passed.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header {
+	if b.header == nil {
+		b.header = http.Header{}
+	}
+	return b.header
+}
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+// writeTo sends the held answer, with its length known up front.
+func (b *bufferedResponse) writeTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	if b.body.Len() > 0 {
+		w.Header().Set("Content-Length", strconv.Itoa(b.body.Len()))
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // Stats returns the request counts since the last reset.

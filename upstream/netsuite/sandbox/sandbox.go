@@ -90,7 +90,7 @@ func New(opts Options) *Simulator {
 	b := newBackend(ds, tokens, sandboxPublicKey())
 	mux := http.NewServeMux()
 	b.routes(mux)
-	return &Simulator{srv: sim.NewServer(mux, b, sim.Options{Latency: opts.Latency, Tokens: tokens}), tokens: tokens}
+	return &Simulator{srv: sim.NewServer(mux, b, sim.Options{Latency: opts.Latency, Tokens: tokens, Reads: []string{"POST " + suiteQLPath}}), tokens: tokens}
 }
 
 // ServeHTTP serves the contract routes and /_sim.
