@@ -16,31 +16,33 @@ import (
 // groupsOf returns a commercetools customer's groups, primary first. Groups that came expanded
 // are used as they are; any that did not are loaded in one batch.
 func groupsOf(ctx context.Context, cust *commercetools.Customer) ([]*model.CustomerGroup, error) {
-	ids := cust.GroupIDs()
-	have := map[string]*commercetools.CustomerGroup{}
-	for _, g := range cust.Groups() {
-		have[g.ID] = &g
-	}
+	refs := cust.GroupRefs()
 	var missing []string
-	for _, id := range ids {
-		if have[id] == nil {
-			missing = append(missing, id)
+	for _, r := range refs {
+		if r.Obj == nil {
+			missing = append(missing, r.ID)
 		}
 	}
+	var loaded map[string]*commercetools.CustomerGroup
 	if len(missing) > 0 {
 		found, errs := loaders.LoadMany(ctx, loaders.For(ctx).GroupByID, missing)
+		loaded = make(map[string]*commercetools.CustomerGroup, len(missing))
 		for i, g := range found {
 			if errs[i] != nil && !upstream.IsNotFound(errs[i]) {
 				return nil, errs[i]
 			}
 			if errs[i] == nil {
-				have[missing[i]] = g
+				loaded[missing[i]] = g
 			}
 		}
 	}
-	out := make([]*model.CustomerGroup, 0, len(ids))
-	for _, id := range ids {
-		if g := have[id]; g != nil { // a dangling reference to a deleted group is skipped
+	out := make([]*model.CustomerGroup, 0, len(refs))
+	for _, r := range refs {
+		g := r.Obj
+		if g == nil {
+			g = loaded[r.ID]
+		}
+		if g != nil { // a dangling reference to a deleted group is skipped
 			out = append(out, groupModel(g))
 		}
 	}

@@ -181,7 +181,7 @@ type GroupAssignment struct {
 // GroupIDs returns the ids of the customer's groups: the primary customerGroup first, then the
 // assignments, without duplicates. References to deleted groups are included.
 func (c Customer) GroupIDs() []string {
-	refs := c.refs()
+	refs := c.GroupRefs()
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
 		out = append(out, r.ID)
@@ -193,7 +193,7 @@ func (c Customer) GroupIDs() []string {
 // asked for, or pointing at a deleted group) are skipped.
 func (c Customer) Groups() []CustomerGroup {
 	var out []CustomerGroup
-	for _, r := range c.refs() {
+	for _, r := range c.GroupRefs() {
 		if r.Obj != nil {
 			out = append(out, *r.Obj)
 		}
@@ -201,22 +201,24 @@ func (c Customer) Groups() []CustomerGroup {
 	return out
 }
 
-// refs lists the distinct group references, primary first, preferring an expanded copy when the
-// same group appears twice.
-func (c Customer) refs() []Reference {
-	var out []Reference
-	idx := map[string]int{}
+// GroupRefs lists the distinct group references in GroupIDs order, preferring an expanded copy
+// when the same group appears twice.
+func (c Customer) GroupRefs() []Reference {
+	out := make([]Reference, 0, len(c.CustomerGroupAssignments)+1)
 	add := func(r Reference) {
 		if r.ID == "" {
 			return
 		}
-		if i, ok := idx[r.ID]; ok {
-			if out[i].Obj == nil && r.Obj != nil {
-				out[i].Obj = r.Obj
+		// A scan, not a map: a customer has a handful of groups (500 at most), and this runs for
+		// every customer of every list.
+		for i := range out {
+			if out[i].ID == r.ID {
+				if out[i].Obj == nil {
+					out[i].Obj = r.Obj
+				}
+				return
 			}
-			return
 		}
-		idx[r.ID] = len(out)
 		out = append(out, r)
 	}
 	if c.CustomerGroup != nil {
