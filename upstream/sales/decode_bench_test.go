@@ -1,6 +1,7 @@
 package sales_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +31,7 @@ func BenchmarkDecodeCustomerPage(b *testing.B) {
 	decoders := []struct {
 		name   string
 		decode func([]byte, any) error
-	}{{"client", rest.Decode}, {"encoding-json", json.Unmarshal}}
+	}{{"client", func(b []byte, v any) error { return rest.Decode(bytes.NewReader(b), v) }}, {"encoding-json", json.Unmarshal}}
 	for _, tc := range cases {
 		for _, d := range decoders {
 			b.Run(tc.name+"/"+d.name, func(b *testing.B) {
