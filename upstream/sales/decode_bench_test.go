@@ -1,12 +1,14 @@
 package sales_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"custgraph/upstream/rest"
 	"custgraph/upstream/sales"
@@ -15,7 +17,8 @@ import (
 )
 
 // BenchmarkDecodeCustomerPage decodes a 200-customer list body the way the client decodes every
-// answer (rest.Decode into CustomerList), and with encoding/json for comparison: with every
+// answer (rest.Decode into CustomerList), and for comparison with encoding/json and with the
+// json v2 implementation under encoding/json's options (what rest.Decode used before): with every
 // include expanded, as the gateway fetches customers when the cache is on, and with the list
 // view's includes only.
 //
@@ -31,7 +34,11 @@ func BenchmarkDecodeCustomerPage(b *testing.B) {
 	decoders := []struct {
 		name   string
 		decode func([]byte, any) error
-	}{{"client", func(b []byte, v any) error { return rest.Decode(bytes.NewReader(b), v) }}, {"encoding-json", json.Unmarshal}}
+	}{
+		{"client", rest.Decode},
+		{"encoding-json", json.Unmarshal},
+		{"json-v2", func(b []byte, v any) error { return jsonv2.Unmarshal(b, v, jsonv1.DefaultOptionsV1()) }},
+	}
 	for _, tc := range cases {
 		for _, d := range decoders {
 			b.Run(tc.name+"/"+d.name, func(b *testing.B) {
