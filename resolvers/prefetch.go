@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"runtime"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,6 +26,11 @@ func prefetchEdges(ctx context.Context, customers []sales.Customer, fields []gra
 	if len(groups) > 0 {
 		loaders.Prefetch(ctx, l.GroupsOfCustomer, dedupe(groups))
 	}
+	// Let the batches just started send their requests before this goroutine hands gqlgen the
+	// list: its items' work (one goroutine per item) would otherwise queue ahead of them on a
+	// busy process, and the second upstream's request left up to a millisecond later
+	// (cold list-50, BENCHMARKS.md).
+	runtime.Gosched()
 }
 
 // prefetchOne is prefetchEdges for a root field returning one customer (customer,
