@@ -130,7 +130,7 @@ func Settings() []Setting {
 		{"CUSTGRAPH_GC_PERCENT", "400", "Go's garbage collection target (GOGC; the GOGC variable, when set, wins): the live heap is a few MiB while every request allocates hundreds of KiB, so Go's 100 collects many times a second; 400 spends tens of MiB to cut the gateway's CPU by about a quarter. GOMEMLIMIT (set from the container's limit in deploy/) still bounds the heap"},
 		{"CUSTGRAPH_NAIVE", "false", "benchmarks only: no batching and no cache, one upstream call per item"},
 		{"CUSTGRAPH_SANDBOX_ADDR", "127.0.0.1:8090", "sandbox mode: where the in-process simulators listen"},
-		{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: latency added to every simulated upstream call"},
+		{"CUSTGRAPH_SANDBOX_LATENCY", "0s", "sandbox mode: how long every simulated upstream call takes (a read is worked on within it, a write applied after it)"},
 		{"CUSTGRAPH_SANDBOX_CUSTOMERS", "200", "sandbox mode: number of seeded customers"},
 		{"CUSTGRAPH_NETSUITE_URL", "", "NetSuite base URL, https://{account}.suitetalk.api.netsuite.com"},
 		{"CUSTGRAPH_NETSUITE_TOKEN_URL", "{URL}/services/rest/auth/oauth2/v1/token", "NetSuite OAuth 2.0 token URL"},

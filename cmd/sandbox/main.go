@@ -18,7 +18,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
-	latency := flag.Duration("latency", 0, "latency added to every simulated call")
+	latency := flag.Duration("latency", 0, "how long every simulated call takes (a read is worked on within it, a write applied after it)")
 	nsLatency := flag.Duration("netsuite-latency", 0, "NetSuite latency (overrides -latency)")
 	ctLatency := flag.Duration("commercetools-latency", 0, "commercetools latency (overrides -latency)")
 	salesLatency := flag.Duration("sales-latency", 0, "sales latency (overrides -latency)")
