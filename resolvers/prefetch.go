@@ -19,6 +19,9 @@ import (
 func prefetchEdges(ctx context.Context, customers []sales.Customer, fields []graphql.CollectedField) {
 	var cats, groups []string
 	collectEdgeKeys(graphql.GetOperationContext(ctx), customers, fields, &cats, &groups)
+	if len(cats) == 0 && len(groups) == 0 {
+		return
+	}
 	l := loaders.For(ctx)
 	if len(cats) > 0 {
 		loaders.Prefetch(ctx, l.CategoryOfCustomer, dedupe(cats))
